@@ -1,0 +1,97 @@
+"""The starting set of staff roles (DOMAIN.md "Staff roles"), created as groups by a migration.
+
+Administrators change them afterwards in the admin; later migrations only add the permissions
+their new models need, they never reset what an administrator chose.
+"""
+
+CUSTOMER_ACCESS = "Customer Access"
+HOUSING_OFFICER = "Housing Officer"
+INCOME_OFFICER = "Income Officer"
+REPAIRS_OFFICER = "Repairs Officer"
+LETTINGS_OFFICER = "Lettings and Voids Officer"
+LEASEHOLD_OFFICER = "Leasehold and RTB Officer"
+COUNCIL_TAX = "Council Tax"
+TEAM_LEADER = "Team Leader"
+SYSTEM_ADMINISTRATOR = "System Administrator"
+
+ALL_MODULES = [
+    "housing.use_properties",
+    "housing.use_tenancies",
+    "housing.use_rents",
+    "housing.use_repairs",
+    "housing.use_voids",
+    "housing.use_rtb_leasehold",
+    "housing.use_reports",
+]
+
+# Permissions each role starts with, as "app_label.codename".
+# Every role may open the page of a patch it works (patch pages are patch-scoped).
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER_ACCESS: [
+        "housing.view_patch",
+        "housing.use_properties", "housing.use_tenancies", "housing.use_rents",
+        "housing.use_repairs", "housing.view_all_patches",
+    ],
+    HOUSING_OFFICER: [
+        "housing.view_patch",
+        "housing.use_properties", "housing.use_tenancies", "housing.use_reports",
+    ],
+    INCOME_OFFICER: [
+        "housing.view_patch",
+        "housing.use_tenancies", "housing.use_rents", "housing.use_reports",
+    ],
+    REPAIRS_OFFICER: [
+        "housing.view_patch",
+        "housing.use_properties", "housing.use_repairs", "housing.use_voids",
+        "housing.view_all_patches",
+    ],
+    LETTINGS_OFFICER: [
+        "housing.view_patch",
+        "housing.use_properties", "housing.use_tenancies", "housing.use_voids",
+        "housing.view_all_patches",
+    ],
+    LEASEHOLD_OFFICER: [
+        "housing.view_patch",
+        "housing.use_properties", "housing.use_rtb_leasehold", "housing.view_all_patches",
+    ],
+    # Read-only: occupancy and void dates. It must never hold an add/change/delete permission.
+    COUNCIL_TAX: [
+        "housing.view_patch",
+        "housing.use_properties", "housing.use_voids", "housing.view_all_patches",
+    ],
+    TEAM_LEADER: [
+        *ALL_MODULES, "housing.view_all_patches", "housing.view_all_jobs",
+        "housing.run_sample_job", "housing.view_patch",
+    ],
+    SYSTEM_ADMINISTRATOR: [
+        *ALL_MODULES, "housing.view_all_patches", "housing.view_all_jobs",
+        "housing.run_sample_job",
+        "housing.view_user", "housing.add_user", "housing.change_user",
+        "housing.view_patch", "housing.add_patch", "housing.change_patch",
+        "housing.delete_patch",
+        "auth.view_group", "auth.add_group", "auth.change_group",
+        "housing.view_backgroundjob", "housing.view_confidentialreadlog",
+    ],
+}
+
+ROLE_ORDER = list(ROLE_PERMISSIONS)
+
+
+def sync_role_permissions(apps, roles: dict[str, list[str]] | None = None) -> None:
+    """Create the groups and add the listed permissions (never removes any). Used by
+    migrations with the historical `apps`."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, apps=apps, verbosity=0)
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, names in (roles or ROLE_PERMISSIONS).items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = permission_model.objects.get(
+                content_type__app_label=app_label, codename=codename
+            )
+            group.permissions.add(permission)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from housing.views import module_home
+
+app_name = "repairs"
+
+urlpatterns = [
+    path(
+        "",
+        module_home,
+        {
+            "title": "Repairs",
+            "perm": "housing.use_repairs",
+            "summary": "Repair requests, work orders, contractors and Awaab's Law cases.",
+        },
+        name="index",
+    ),
+]
