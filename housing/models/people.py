@@ -102,8 +102,9 @@ class Alert(Confidential):
     safety_flag = models.BooleanField(
         default=False, help_text="Staff and contractors visiting the home see a safety warning "
                                  "(never the detail).")
-    flag_text = models.CharField(max_length=80, blank=True, default="Take care: ask before visiting",
-                                 help_text="What visitors see, e.g. 'Do not visit alone'.")
+    flag_text = models.CharField(
+        max_length=80, blank=True, default="Take care: ask before visiting",
+        help_text="What visitors see, e.g. 'Do not visit alone'.")
     detail = models.TextField()
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)

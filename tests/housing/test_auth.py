@@ -76,9 +76,24 @@ def test_sign_up_is_closed(client):
     assert not User.objects.filter(email="new@example.test").exists()
 
 
-def test_sessions_expire_after_the_idle_time():
-    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_sessions_expire_after_the_idle_time(client, officer, password):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from freezegun import freeze_time
+
+    idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    start = timezone.now()
+    with freeze_time(start):
+        client.post("/accounts/login/", {"login": officer.email, "password": password})
+    with freeze_time(start + idle - timedelta(minutes=1)):
+        assert client.get("/jobs/").status_code == 200  # activity extends the session
+    with freeze_time(start + 2 * idle - timedelta(minutes=2)):
+        assert client.get("/jobs/").status_code == 200
+    with freeze_time(start + 3 * idle):
+        response = client.get("/jobs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_password_reset_sends_an_email(client, officer, mailoutbox):
