@@ -50,7 +50,14 @@ def scope_for_user(user: User, queryset: QuerySet, *, perm: str | None = None) -
         )
     patch_lookup = getattr(model, "patch_lookup", None)
     if patch_lookup and not user.has_perm("housing.view_all_patches"):
-        queryset = queryset.filter(**{f"{patch_lookup}__in": user.patches.all()})
+        patches = user.patches.all()
+        if "__" in patch_lookup:
+            # The path may cross a to-many relation (a person's tenancies): a semi-join
+            # keeps each record once.
+            inside = model._base_manager.filter(**{f"{patch_lookup}__in": patches})
+            queryset = queryset.filter(pk__in=inside.values("pk"))
+        else:
+            queryset = queryset.filter(**{f"{patch_lookup}__in": patches})
     return queryset
 
 

@@ -95,3 +95,36 @@ def sync_role_permissions(apps, roles: dict[str, list[str]] | None = None) -> No
                 content_type__app_label=app_label, codename=codename
             )
             group.permissions.add(permission)
+
+
+# Added with the property register, people and tenancies (issue #3).
+_READ_REGISTER = [
+    "housing.view_property", "housing.view_estate", "housing.view_block",
+    "housing.view_adaptation", "housing.view_propertyattribute", "housing.view_person",
+    "tenancies.view_tenancy", "tenancies.view_tenancymember", "tenancies.view_tenancyevent",
+]
+_TENANCY_WORK = [
+    "housing.add_person", "housing.change_person", "tenancies.record_tenancy_event",
+    "tenancies.end_tenancy", "housing.view_alert", "housing.add_alert",
+]
+REGISTER_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER_ACCESS: [*_READ_REGISTER, "housing.change_person"],
+    HOUSING_OFFICER: [*_READ_REGISTER, *_TENANCY_WORK],
+    INCOME_OFFICER: [*_READ_REGISTER],
+    REPAIRS_OFFICER: [*_READ_REGISTER],
+    LETTINGS_OFFICER: [*_READ_REGISTER, "tenancies.sign_up_tenancy", "tenancies.end_tenancy",
+                       "housing.add_person", "housing.change_person"],
+    LEASEHOLD_OFFICER: [*_READ_REGISTER],
+    # Occupancy only: homes and tenancy dates.
+    COUNCIL_TAX: ["housing.view_property", "housing.view_estate", "housing.view_block",
+                  "tenancies.view_tenancy"],
+    TEAM_LEADER: [*_READ_REGISTER, *_TENANCY_WORK, "tenancies.sign_up_tenancy"],
+    SYSTEM_ADMINISTRATOR: [
+        *_READ_REGISTER, *_TENANCY_WORK, "tenancies.sign_up_tenancy",
+        *(f"housing.{action}_{model}" for action in ("add", "change", "delete")
+          for model in ("estate", "block", "property", "adaptation", "attributedefinition",
+                        "propertyattribute")),
+        "housing.view_attributedefinition", "housing.change_alert",
+        "tenancies.add_tenancy", "tenancies.change_tenancy",
+    ],
+}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("jobs/<int:pk>/progress/", views.job_progress, name="job-progress"),
     path("patches/<int:pk>/", views.patch_detail, name="patch-detail"),
     path("properties/", include("housing.urls_properties")),
+    path("people/", include("housing.urls_people")),
     path("tenancies/", include("tenancies.urls")),
     path("rents/", include("rents.urls")),
     path("repairs/", include("repairs.urls")),

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from housing.views import module_home
+from housing import register_views
 
 app_name = "properties"
 
 urlpatterns = [
-    path("", module_home, {"title": "Properties", "perm": "housing.use_properties",
-                           "summary": "Estates, blocks and homes."}, name="index"),
+    path("", register_views.property_list, name="index"),
+    path("<int:pk>/", register_views.property_detail, name="detail"),
 ]

@@ -18,6 +18,7 @@ from housing.context_processors import navigation_for
 from housing.forms import SampleJobForm
 from housing.jobs import registry, start_job
 from housing.models import BackgroundJob, Patch
+from housing.search import search as search_records
 
 
 def home(request):
@@ -50,7 +51,8 @@ def module_home(request, *, title: str, perm: str, summary: str):
 def search(request):
     query = request.GET.get("q", "").strip()
     template = "housing/_search_results.html" if request.htmx else "housing/search.html"
-    return render(request, template, {"query": query, "groups": []})
+    return render(request, template, {"query": query, "groups": search_records(request.user,
+                                                                               query)})
 
 
 # --- Background jobs ------------------------------------------------------------------------

@@ -56,6 +56,11 @@ class Tenancy(models.Model):
     class Meta:
         verbose_name_plural = "tenancies"
         ordering = ["-start_date"]
+        permissions = [
+            ("sign_up_tenancy", "Can sign up a new tenancy"),
+            ("record_tenancy_event", "Can record tenancy events"),
+            ("end_tenancy", "Can end a tenancy"),
+        ]
         constraints = [
             # Never two live tenancies on one home at once (DOMAIN.md).
             ExclusionConstraint(

@@ -1,18 +1,11 @@
 from django.urls import path
 
-from housing.views import module_home
+from tenancies import views
 
 app_name = "tenancies"
 
 urlpatterns = [
-    path(
-        "",
-        module_home,
-        {
-            "title": "Tenancies",
-            "perm": "housing.use_tenancies",
-            "summary": "Tenancies, households and tenancy events.",
-        },
-        name="index",
-    ),
+    path("", views.tenancy_list, name="index"),
+    path("<int:pk>/", views.tenancy_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", views.tenancy_action, name="action"),
 ]

@@ -1,0 +1,113 @@
+"""The property and person screens: lists with filters, and the 360-degree pages."""
+
+import django_filters
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from housing import audit
+from housing.access import get_object_for_user, require_perm, scope_for_user
+from housing.models import Alert, Block, Estate, Patch, Person, Property
+from tenancies.models import Tenancy, TenancyMember
+
+
+def active_alerts(on):
+    return Alert.objects.filter(start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+def alerts_for(user, queryset, *, request, on):
+    """Alerts as the user may see them: the detail of those they were granted (each read
+    logged), and for the rest only the safety flag text, never the detail."""
+    alerts = list(active_alerts(on).filter(pk__in=queryset.values("pk")))
+    visible = set(scope_for_user(user, Alert.objects.filter(pk__in=[a.pk for a in alerts]))
+                  .values_list("pk", flat=True))
+    shown = []
+    for alert in alerts:
+        if alert.pk in visible:
+            get_object_for_user(user, Alert.objects.all(), pk=alert.pk, request=request)
+            shown.append({"alert": alert, "detail": alert.detail, "flag": alert.safety_flag})
+        elif alert.safety_flag:
+            shown.append({"alert": None, "detail": "", "flag": True,
+                          "flag_text": alert.flag_text})
+    return shown
+
+
+class PropertyFilter(django_filters.FilterSet):
+    estate = django_filters.ModelChoiceFilter(queryset=Estate.objects.all(), empty_label="All")
+    block = django_filters.ModelChoiceFilter(queryset=Block.objects.select_related("estate"),
+                                             empty_label="All")
+    patch = django_filters.ModelChoiceFilter(queryset=Patch.objects.all(), empty_label="All")
+    property_type = django_filters.ChoiceFilter(choices=Property.PropertyType.choices,
+                                                label="Type", empty_label="All")
+    bedrooms = django_filters.NumberFilter(label="Bedrooms")
+    tenure = django_filters.ChoiceFilter(choices=Property.Tenure.choices, label="Status",
+                                         empty_label="All")
+
+    class Meta:
+        model = Property
+        fields = ["estate", "block", "patch", "property_type", "bedrooms", "tenure"]
+
+
+def property_list(request):
+    require_perm(request.user, "housing.use_properties")
+    homes = scope_for_user(request.user, Property.objects.select_related("estate", "block",
+                                                                        "patch"))
+    filters = PropertyFilter(request.GET or None, queryset=homes)
+    page = Paginator(filters.qs if filters.is_bound else homes, 50).get_page(
+        request.GET.get("page"))
+    return render(request, "housing/property_list.html", {"filter": filters, "page_obj": page})
+
+
+def property_detail(request, pk: int):
+    today = timezone.localdate()
+    home = get_object_for_user(
+        request.user,
+        Property.objects.select_related("estate__patch", "block", "patch")
+        .prefetch_related("adaptations", "attributes__definition"),
+        pk=pk, request=request,
+    )
+    tenancies = list(
+        scope_for_user(request.user, Tenancy.objects.filter(property=home))
+        .prefetch_related(Prefetch("members", queryset=TenancyMember.objects.select_related(
+            "person").order_by("role", "start_date")))
+        .order_by("-start_date")
+    )
+    current = next((t for t in tenancies if t.is_live_on(today)), None)
+    return render(request, "housing/property_detail.html", {
+        "home": home,
+        "current": current,
+        "current_members": [m for m in current.members.all()
+                            if m.end_date is None or m.end_date >= today] if current else [],
+        "past": [t for t in tenancies if t is not current],
+        "alerts": alerts_for(request.user, Alert.objects.filter(property=home),
+                             request=request, on=today),
+        "audit_entries": audit.trail(home),
+        "can_see_people": request.user.has_perm("housing.view_person"),
+    })
+
+
+def person_detail(request, pk: int):
+    today = timezone.localdate()
+    person = get_object_for_user(request.user, Person.objects.all(), pk=pk, request=request)
+    links = list(
+        TenancyMember.objects.filter(person=person)
+        .select_related("tenancy__property").order_by("-start_date")
+    )
+    return render(request, "housing/person_detail.html", {
+        "person": person,
+        "links": links,
+        "current_links": [m for m in links if m.end_date is None or m.end_date >= today],
+        "alerts": alerts_for(request.user, Alert.objects.filter(person=person),
+                             request=request, on=today),
+        "audit_entries": audit.trail(person),
+    })
+
+
+def flag_annotation(on):
+    """`has_safety_flag` for homes: a live safety alert on the home or anyone living there."""
+    return Exists(active_alerts(on).filter(safety_flag=True).filter(
+        Q(property=OuterRef("pk"))
+        | Q(person__tenancy_links__tenancy__property=OuterRef("pk"),
+            person__tenancy_links__end_date__isnull=True)))
