@@ -132,12 +132,13 @@ elif REDIS_URL:
 else:
     # Zero set-up: Kombu's filesystem transport; a real worker polls it.
     CELERY_BROKER_URL = "filesystem://"
-    for sub in ("in", "out", "processed"):
+    for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         "polling_interval": 0.5,
     }
