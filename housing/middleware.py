@@ -11,7 +11,6 @@ from django.shortcuts import redirect
 PUBLIC_PREFIXES = ("/accounts/", "/static/", "/healthz", "/favicon.ico")
 PORTAL_PREFIX = "/portal/"
 CONTRACTOR_PREFIX = "/contractor/"
-MFA_SETUP_PREFIXES = ("/accounts/", "/static/", "/healthz")
 
 
 class UserKindMiddleware:
@@ -21,17 +20,16 @@ class UserKindMiddleware:
     def __call__(self, request):
         user = request.user
         path = request.path
-        if user.is_authenticated and not path.startswith(PUBLIC_PREFIXES) and path != "/":
+        if user.is_authenticated and not path.startswith(PUBLIC_PREFIXES):
             if path.startswith(PORTAL_PREFIX):
                 allowed = user.is_tenant
             elif path.startswith(CONTRACTOR_PREFIX):
                 allowed = user.is_contractor
             else:
-                allowed = user.is_council_staff
+                allowed = user.is_council_staff or path == "/"  # home redirects by kind
             if not allowed:
                 raise PermissionDenied
-            if user.is_system_administrator and not _has_totp(user) \
-                    and not path.startswith(MFA_SETUP_PREFIXES):
+            if user.is_system_administrator and not _has_totp(user):
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
 
