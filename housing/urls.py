@@ -1,9 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from housing import views
 
@@ -15,8 +12,7 @@ handler403 = "housing.views.permission_denied"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", login_not_required(RedirectView.as_view(
-        url=static("dist/assets/images/favicon.svg"), permanent=True))),
+    path("favicon.ico", views.favicon),
     path("search/", views.search, name="search"),
     path("jobs/", views.job_list, name="job-list"),
     path("jobs/sample/new/", views.sample_job_start, name="sample-job-start"),

@@ -154,6 +154,16 @@ def _broker_status() -> str:
         return f"error: {error.__class__.__name__}"
 
 
+@login_not_required
+@require_GET
+def favicon(request):
+    # Resolved per request: with the production manifest storage the hashed name exists
+    # only after collectstatic.
+    from django.templatetags.static import static
+
+    return redirect(static("dist/assets/images/favicon.svg"), permanent=True)
+
+
 def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 

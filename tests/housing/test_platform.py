@@ -101,3 +101,9 @@ def test_a_wrong_setting_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("X_NUMBER", "ten")
     with pytest.raises(ImproperlyConfigured, match="X_NUMBER must be a whole number"):
         env_int("X_NUMBER", 1)
+
+
+def test_favicon_points_at_the_council_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/dist/assets/images/favicon.svg"
