@@ -73,3 +73,4 @@ class ConfidentialReadLogAdmin(ReadOnlyAdmin):
     list_filter = ["content_type"]
     search_fields = ["user__email", "object_repr"]
     list_select_related = ["user", "content_type"]
+from housing import admin_register  # noqa: E402,F401

@@ -1,18 +1,37 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from housing import demo
 from housing.models import User
+from housing.seed import seed_council
 
 
 class Command(BaseCommand):
-    help = "Load the demo council when the database is empty, and print the demo logins."
+    help = (
+        "Load the demo council (its users, estates, homes, people and tenancies) when the "
+        "database is empty, and print the demo logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--homes", type=int, default=5000,
+                            help="How many homes the demo council has (default 5,000).")
+        parser.add_argument("--seed", type=int, default=2026,
+                            help="The random seed: the same seed builds the same council.")
 
     def handle(self, *args, **options):
+        if options["homes"] < 1:
+            raise CommandError("--homes must be at least 1.")
         if User.objects.exists():
             self.stdout.write("Demo data already loaded; leaving it as it is.")
         else:
-            demo.create_demo_users()
-            self.stdout.write(self.style.SUCCESS("Loaded the demo council."))
+            with transaction.atomic():
+                demo.create_demo_users()
+                counts = seed_council(homes=options["homes"], seed=options["seed"],
+                                      out=self.stdout)
+            self.stdout.write(self.style.SUCCESS(
+                f"Loaded the demo council: {counts['homes']:,} homes, {counts['people']:,} "
+                f"people and {counts['tenancies']:,} tenancies in {counts['seconds']} s."
+            ))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (all with the password {demo.DEMO_PASSWORD}):")
         for email, role in demo.demo_logins():
