@@ -12,6 +12,8 @@ import io
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm, ImportForm
@@ -203,25 +205,48 @@ class PropertyAttributeInline(admin.TabularInline):
 
 @admin.register(Property)
 class PropertyAdmin(CouncilImportExportAdmin, SimpleHistoryAdmin):
+    """Homes are added and changed on the Properties pages (housing.services keeps their
+    rules and audit) or imported; here an administrator looks them up and records their
+    attributes."""
+
     resource_classes = [PropertyResource]
     list_display = ["uprn", "short_address", "kind", "property_type", "bedrooms", "tenure",
                     "estate", "block", "patch"]
     list_filter = ["tenure", "kind", "property_type", "bedrooms", "patch", "estate"]
     list_select_related = ["estate", "block__estate", "patch"]
     search_fields = ["uprn", "address_line_1", "postcode"]
-    autocomplete_fields = ["block"]  # a council has thousands; estates and patches are few
-    filter_horizontal = ["adaptations"]
     inlines = [PropertyAttributeInline]
+    readonly_fields = ["page", "uprn", "kind", "property_type", "estate", "block",
+                       "address_line_1", "address_line_2", "town", "postcode", "bedrooms",
+                       "floor_level", "build_year", "tenure", "patch", "adaptations"]
 
     @admin.display(description="Address", ordering="address_line_1")
     def short_address(self, obj):
         return obj.short_address
+
+    @admin.display(description="Change the home")
+    def page(self, obj):
+        return format_html('<a href="{}">On its page in the Properties module</a>',
+                           reverse("properties:edit", args=[obj.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        pass  # the home's own fields are read-only here; only its attributes are saved
 
 
 # --- People ------------------------------------------------------------------------------
 
 @admin.register(Person)
 class PersonAdmin(CouncilImportExportAdmin, SimpleHistoryAdmin):
+    """People are read-only here: contact details change on their page (housing.services), a
+    change of name is a tenancy event (tenancies.services.change_name), and people come in by
+    sign-up or import."""
+
     resource_classes = [PersonResource]
     list_display = ["last_name", "first_name", "date_of_birth", "mobile_phone", "email",
                     "preferred_contact_method"]
@@ -229,19 +254,28 @@ class PersonAdmin(CouncilImportExportAdmin, SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "preferred_name", "email", "mobile_phone",
                      "home_phone", "ni_number"]
     fieldsets = [
-        (None, {"fields": ["title", "first_name", "last_name", "preferred_name",
-                           "date_of_birth", "ni_number"],
-                "description": "A change of name is an event in the person's tenancies: record "
-                               "it from the tenancy page, with the evidence seen."}),
+        (None, {"fields": ["page", "title", "first_name", "last_name", "preferred_name",
+                           "date_of_birth", "ni_number"]}),
         ("Contact", {"fields": ["mobile_phone", "home_phone", "email", "correspondence_address",
                                 "correspondence_postcode", "preferred_contact_method"]}),
         ("Communication needs", {"fields": ["large_print", "interpreter_needed", "language",
                                             "other_needs"]}),
     ]
+    readonly_fields = ["page"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # Names change through tenancies.services.change_name, which records the event.
-        return ["title", "first_name", "last_name"] if obj else []
+    @admin.display(description="Change their details")
+    def page(self, obj):
+        return format_html('<a href="{}">On their page in the Tenancies module</a>',
+                           reverse("people:edit", args=[obj.pk]))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Alert)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.forms",  # the GOV.UK renderer falls back to Django's own widget templates
     "allauth",
     "allauth.account",
     "allauth.mfa",

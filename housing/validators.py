@@ -48,7 +48,7 @@ def normalise_nino(value: str) -> str:
 def validate_nino(value: str) -> None:
     if not NINO_RE.match(normalise_nino(value)):
         raise ValidationError(
-            "Enter a National Insurance number in the right format, like QQ 12 34 56 C.",
+            "Enter a National Insurance number in the right format, like AB 12 34 56 C.",
             code="invalid_nino",
         )
 

@@ -3,8 +3,8 @@
 How tenancies are written. An import records history that already happened (a tenancy that
 started in 1994 and ended in 2009), so new tenancies are a bulk load, not sign-ups:
 `services.sign_up` models a sign-up happening now (it needs the home void today and refuses any
-tenancy older than one already recorded). The resource therefore writes a new tenancy's rows
-itself, inside the import's one transaction, keeping the same rules the services keep:
+tenancy older than one already recorded). The resource therefore writes new tenancies itself,
+in sets (bulk_create), inside the import's one transaction, keeping the rules the services keep:
 - at most two joint tenants; an end date on or after the start; an ended tenancy has a reason;
   a flexible tenancy has its fixed-term end; only a dwelling can be let;
 - never two tenancies on a home at once (checked within the file and against the register
@@ -25,23 +25,19 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import connection
 from import_export.fields import Field
+from simple_history.utils import bulk_update_with_history
 
 from housing.models import Property
-from housing.resources import (
+from housing.resources.base import Column, CouncilResource, file_row, join_rows
+from housing.resources.register import describe_person, people_by_key, person_key
+from housing.resources.widgets import (
     ChoiceWidget,
-    Column,
-    CouncilResource,
     DateWidget,
     LookupWidget,
     TextWidget,
     YesNoWidget,
-    _is_blank,
-    _text,
-    describe_person_key,
-    file_row,
-    join_rows,
-    people_by_key,
-    person_key,
+    cell_text,
+    is_blank,
 )
 from housing.validators import normalise_uprn
 from tenancies import services
@@ -71,10 +67,13 @@ def current_tenants(tenancy: Tenancy, *, ended=None) -> list[TenancyMember]:
 
 def _tenant_part(slot: int, part: str):
     def dehydrate(tenancy):
-        tenants = current_tenants(tenancy)
-        if len(tenants) < slot:
+        if tenancy.pk is None:  # a new tenancy in an import's preview
+            people = getattr(tenancy, "_import_plan", {}).get("tenants", [])
+        else:
+            people = [member.person for member in current_tenants(tenancy)]
+        if len(people) < slot:
             return ""
-        value = getattr(tenants[slot - 1].person, part)
+        value = getattr(people[slot - 1], part)
         if part == "date_of_birth":
             return value.isoformat() if value else ""
         return value
@@ -87,7 +86,7 @@ def _tenant_field(slot: int, part: str) -> Field:
 
 
 def _uprn(value) -> str:
-    return normalise_uprn(_text(value))
+    return normalise_uprn(cell_text(value))
 
 
 class TenancyResource(CouncilResource):
@@ -98,9 +97,8 @@ class TenancyResource(CouncilResource):
     extra_columns = TENANT_COLUMN  # tenant_3_... is read only to refuse it, by row
     constraint_messages = {
         "one_tenancy_at_a_time_per_home": (
-            "start_date", "This tenancy overlaps another tenancy of the same home. A home has "
-                          "one tenancy at a time: the next may start the day after the last "
-                          "ends. (If this file ends that tenancy, put its row first.)"),
+            "start_date", "two tenancies of the same home overlap. A home has one tenancy at "
+                          "a time: the next may start the day after the last ends."),
         "tenancy_ends_after_it_starts": (
             "end_date", "The end date is before the start date: correct one of them."),
         "an_ended_tenancy_has_a_reason": (
@@ -171,7 +169,7 @@ class TenancyResource(CouncilResource):
     # The natural key ---------------------------------------------------------------------
     def row_key(self, row):
         value = row.get("reference")
-        return None if _is_blank(value) else _text(value)
+        return None if is_blank(value) else cell_text(value)
 
     def existing_by_key(self, keys):
         tenancies = Tenancy.objects.filter(reference__in=keys).select_related(
@@ -208,14 +206,16 @@ class TenancyResource(CouncilResource):
             self.periods_held.setdefault(tenancy.property_id, []).append(tenancy)
 
     def tenants_named(self, row):
-        """(slot, person key or None, whether anything was filled in) for each tenant slot."""
+        """(slot, person key or None, the person as the row names them) for each tenant slot
+        with anything filled in."""
         slots = sorted({int(m.group(1)) for m in map(TENANT_COLUMN.match, row) if m})
         named = []
         for slot in slots:
             parts = [row.get(f"tenant_{slot}_{part}") for part in PERSON_PARTS]
-            if all(_is_blank(p) for p in parts):
+            if all(is_blank(p) for p in parts):
                 continue
-            named.append((slot, person_key(*parts), True))
+            key = person_key(*parts)
+            named.append((slot, key, describe_person(*parts) if key else ""))
         return named
 
     def after_import(self, dataset, result, **kwargs):
@@ -267,7 +267,7 @@ class TenancyResource(CouncilResource):
     def check_tenants(self, row, errors) -> list:
         named = self.tenants_named(row)
         people = []
-        for slot, key, _ in named:
+        for slot, key, name in named:
             column = f"tenant_{slot}_first_name"
             if key is None:
                 self.add_error(errors, column, (
@@ -277,11 +277,11 @@ class TenancyResource(CouncilResource):
             found = self.people.get(key, [])
             if not found:
                 self.add_error(errors, column, (
-                    f"No person {describe_person_key(key)} is recorded. Import them in the "
+                    f"No person {name} is recorded. Import them in the "
                     f"people file first, or check the spelling and the date of birth."))
             elif len(found) > 1:
                 self.add_error(errors, column, (
-                    f"{len(found)} people are recorded as {describe_person_key(key)}, so the "
+                    f"{len(found)} people are recorded as {name}, so the "
                     f"import cannot tell which is the tenant. Merge or correct them first."))
             elif any(found[0] == person for person in people):
                 self.add_error(errors, column, "This is the same person as the other tenant.")
@@ -411,40 +411,51 @@ class TenancyResource(CouncilResource):
             instance.end_date, instance.end_reason = plan["end"]
 
     # Writing -----------------------------------------------------------------------------
-    def do_instance_save(self, instance, is_create):
+    def save_instance(self, instance, is_create, row, **kwargs):
         if is_create:
-            instance.save(force_insert=True)
-            self.write_new_tenancy(instance)
+            super().save_instance(instance, is_create, row, **kwargs)  # written in sets
         else:
+            # Only events happen to a recorded tenancy, each through its service, now: so a
+            # file that ends a tenancy and lets the home again works whatever its row order
+            # (the new tenancies are written after every row has been read).
             self.record_changes(instance)
 
-    def write_new_tenancy(self, tenancy: Tenancy) -> None:
-        tenants = tenancy._import_plan["tenants"]
-        TenancyMember.objects.bulk_create([
-            TenancyMember(tenancy=tenancy, person=person, role=TenancyMember.Role.TENANT,
-                          start_date=tenancy.start_date, end_date=tenancy.end_date)
-            for person in tenants])
-        home = tenancy.property
-        names = " and ".join(person.full_name for person in tenants)
-        source = f"Imported from {self.file_name}"
-        events = [TenancyEvent(
-            tenancy=tenancy, kind=TenancyEvent.Kind.SIGN_UP, effective_date=tenancy.start_date,
-            summary=f"{source}: {names}, {tenancy.get_tenancy_type_display().lower()} tenancy "
-                    f"of {home}."[:300],
-            details={"imported_from": self.file_name}, recorded_by=self.user,
-            recorded_at=self.at)]
-        if tenancy.end_date:
+    def after_bulk_create(self, tenancies):
+        members, events, let = [], [], set()
+        source = self.change_reason
+        for tenancy in tenancies:
+            tenants = tenancy._import_plan["tenants"]
+            members += [TenancyMember(tenancy=tenancy, person=person,
+                                      role=TenancyMember.Role.TENANT,
+                                      start_date=tenancy.start_date, end_date=tenancy.end_date)
+                        for person in tenants]
+            names = " and ".join(person.full_name for person in tenants)
             events.append(TenancyEvent(
-                tenancy=tenancy, kind=TenancyEvent.Kind.END, effective_date=tenancy.end_date,
-                summary=f"{source}: ended on {tenancy.end_date:%d %B %Y}, "
-                        f"{tenancy.get_end_reason_display().lower()}.",
-                details={"imported_from": self.file_name, "reason": tenancy.end_reason},
-                recorded_by=self.user, recorded_at=self.at))
+                tenancy=tenancy, kind=TenancyEvent.Kind.SIGN_UP,
+                effective_date=tenancy.start_date,
+                summary=f"{source}: {names}, {tenancy.get_tenancy_type_display().lower()} "
+                        f"tenancy of {tenancy.property}."[:300],
+                details={"imported_from": self.file_name}, recorded_by=self.user,
+                recorded_at=self.at))
+            if tenancy.end_date:
+                events.append(TenancyEvent(
+                    tenancy=tenancy, kind=TenancyEvent.Kind.END,
+                    effective_date=tenancy.end_date,
+                    summary=f"{source}: ended on {tenancy.end_date:%d %B %Y}, "
+                            f"{tenancy.get_end_reason_display().lower()}."[:300],
+                    details={"imported_from": self.file_name, "reason": tenancy.end_reason},
+                    recorded_by=self.user, recorded_at=self.at))
+            else:
+                let.add(tenancy.property_id)
+        TenancyMember.objects.bulk_create(members)
         TenancyEvent.objects.bulk_create(events)
-        if tenancy.end_date is None and home.tenure != Property.Tenure.RENTED:
+        # A live tenancy makes its home rented; an ended one leaves the home as it is. (Read
+        # afresh: a tenancy ended by this file has just made its home void.)
+        homes = list(Property.objects.filter(pk__in=let).exclude(tenure=Property.Tenure.RENTED))
+        for home in homes:
             home.tenure = Property.Tenure.RENTED
-            home._change_reason = f"{source}: tenancy {tenancy.reference} is live"
-            home.save(update_fields=["tenure"])
+        bulk_update_with_history(homes, Property, ["tenure"], default_user=self.user,
+                                 default_change_reason=f"{source}: let")
 
     def record_changes(self, tenancy: Tenancy) -> None:
         plan = tenancy._import_plan
