@@ -1,13 +1,23 @@
-"""The property and person screens: lists with filters, and the 360-degree pages."""
+"""The property and person screens: lists with filters, the 360-degree pages, and the
+pages that add a home and change a home or a person's contact details (through
+housing.services)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import django_filters
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.shortcuts import render
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
-from housing import audit
+from housing import audit, services
 from housing.access import get_object_for_user, require_perm, scope_for_user
+from housing.forms_register import PersonContactForm, PropertyForm
 from housing.models import Alert, Block, Estate, Patch, Person, Property
 from tenancies.models import Tenancy, TenancyMember
 
@@ -60,6 +70,43 @@ def property_list(request):
     return render(request, "housing/property_list.html", {"filter": filters, "page_obj": page})
 
 
+@dataclass(frozen=True)
+class Section:
+    """A part of the property page that a later module fills: the rent account (#4),
+    repairs, voids (#7), cases. A section is hidden until its module gives it a `template`
+    (an include rendered with the page's context, plus `section.data` from `load(request,
+    home)`); `perm` hides it from roles that do not use that module."""
+
+    slug: str
+    title: str
+    template: str = ""
+    perm: str = ""
+    load: Callable[[HttpRequest, Property], dict] | None = None
+
+
+# In the order they appear, after the tenancies. A module adds its section by giving it a
+# template here (and a `load` for its data, with the user's scoping applied there).
+PROPERTY_SECTIONS: list[Section] = [
+    Section("rent-account", "Rent account", perm="housing.use_rents"),
+    Section("repairs", "Repairs", perm="housing.use_repairs"),
+    Section("voids", "Voids", perm="housing.use_voids"),
+    Section("cases", "Cases"),
+]
+
+
+def property_sections(request, home: Property) -> list[dict]:
+    sections = []
+    for section in PROPERTY_SECTIONS:
+        available = bool(section.template) and (
+            not section.perm or request.user.has_perm(section.perm))
+        sections.append({
+            "slug": section.slug, "title": section.title, "template": section.template,
+            "available": available,
+            "data": section.load(request, home) if available and section.load else {},
+        })
+    return sections
+
+
 def property_detail(request, pk: int):
     today = timezone.localdate()
     home = get_object_for_user(
@@ -85,7 +132,50 @@ def property_detail(request, pk: int):
                              request=request, on=today),
         "audit_entries": audit.trail(home),
         "can_see_people": request.user.has_perm("housing.view_person"),
+        "can_change": request.user.has_perm("housing.change_property"),
+        # A void home with nobody in it can be let (tenancies.services.sign_up).
+        "can_let": (home.kind == Property.Kind.DWELLING and home.tenure == Property.Tenure.VOID
+                    and current is None
+                    and request.user.has_perm("tenancies.sign_up_tenancy")),
+        "sections": property_sections(request, home),
     })
+
+
+@require_http_methods(["GET", "POST"])
+def property_create(request):
+    require_perm(request.user, "housing.add_property")
+    form = PropertyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            home = services.create_property(**form.cleaned_data, by=request.user,
+                                            at=timezone.now())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{home.short_address} has been added.")
+            return redirect("properties:detail", pk=home.pk)
+    return render(request, "housing/property_form.html", {"form": form, "home": None})
+
+
+@require_http_methods(["GET", "POST"])
+def property_edit(request, pk: int):
+    require_perm(request.user, "housing.change_property")
+    home = get_object_for_user(request.user, Property.objects.select_related("estate"), pk=pk,
+                               request=request)
+    form = PropertyForm(request.POST or None, instance=home)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, "Nothing was changed.")
+            return redirect("properties:detail", pk=home.pk)
+        try:
+            home = services.update_property(property_id=home.pk, changes=form.changes(),
+                                            by=request.user, at=timezone.now())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"The details of {home.short_address} have been saved.")
+            return redirect("properties:detail", pk=home.pk)
+    return render(request, "housing/property_form.html", {"form": form, "home": home})
 
 
 def person_detail(request, pk: int):
@@ -102,7 +192,28 @@ def person_detail(request, pk: int):
         "alerts": alerts_for(request.user, Alert.objects.filter(person=person),
                              request=request, on=today),
         "audit_entries": audit.trail(person),
+        "can_change": request.user.has_perm("housing.change_person"),
     })
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    require_perm(request.user, "housing.change_person")
+    person = get_object_for_user(request.user, Person.objects.all(), pk=pk, request=request)
+    form = PersonContactForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, "Nothing was changed.")
+            return redirect("people:detail", pk=person.pk)
+        try:
+            services.update_person_contact(person_id=person.pk, changes=form.changes(),
+                                           by=request.user, at=timezone.now())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{person.full_name}’s details have been saved.")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "housing/person_form.html", {"form": form, "person": person})
 
 
 def flag_annotation(on):

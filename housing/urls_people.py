@@ -6,4 +6,5 @@ app_name = "people"
 
 urlpatterns = [
     path("<int:pk>/", register_views.person_detail, name="detail"),
+    path("<int:pk>/edit/", register_views.person_edit, name="edit"),
 ]

@@ -6,5 +6,7 @@ app_name = "properties"
 
 urlpatterns = [
     path("", register_views.property_list, name="index"),
+    path("new/", register_views.property_create, name="create"),
     path("<int:pk>/", register_views.property_detail, name="detail"),
+    path("<int:pk>/edit/", register_views.property_edit, name="edit"),
 ]
