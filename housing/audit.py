@@ -16,7 +16,8 @@ def trail(obj, *, limit: int = 50) -> list[dict]:
                 if change.field in HIDDEN_FIELDS:
                     continue
                 label = _label(obj, change.field)
-                changes.append({"field": label, "old": _show(change.old), "new": _show(change.new)})
+                changes.append({"field": label, "old": _show(obj, change.field, change.old),
+                                "new": _show(obj, change.field, change.new)})
         entries.append({
             "at": record.history_date,
             "user": record.history_user.display_name if record.history_user else "System",
@@ -33,9 +34,22 @@ def _label(obj, field: str) -> str:
         return field.replace("_", " ").capitalize()
 
 
-def _show(value) -> str:
+def _show(obj, field: str, value):
+    """A value as people read it. Blank stays None, so the trail can say "set to" or
+    "cleared"; many-to-many values (lists of through rows) become the related names."""
     if value is None or value == "":
-        return "(blank)"
+        return None
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "(none)"
+        return _names(obj, field, value) or None
     return str(value)
+
+
+def _names(obj, field: str, rows: list) -> str:
+    try:
+        related = obj._meta.get_field(field).related_model
+    except Exception:  # noqa: BLE001 - a field since removed: show the raw values
+        return ", ".join(str(row) for row in rows)
+    key = related._meta.model_name
+    ids = [row.get(key) if isinstance(row, dict) else row for row in rows]
+    found = related._base_manager.in_bulk([i for i in ids if i is not None])
+    return ", ".join(sorted(str(found.get(i, i)) for i in ids))

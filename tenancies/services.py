@@ -117,11 +117,12 @@ def sign_up(*, property_id: int, tenancy_type: str, start_date: date, tenant_ids
            for pid, relationship in household]
     )
     home.tenure = Property.Tenure.RENTED
+    home._history_user = by
     home.save(update_fields=["tenure"])
     names = " and ".join(people[pid].full_name for pid in tenant_ids)
     _event(tenancy, Kind.SIGN_UP, on=start_date, by=by, at=at,
-           summary=f"{names} signed up for a {tenancy.get_tenancy_type_display().lower()} "
-                   f"tenancy of {home}.")
+           summary=f"{names} signed up for a tenancy of {home} "
+                   f"({tenancy.get_tenancy_type_display().lower()}).")
     return tenancy
 
 
@@ -180,6 +181,8 @@ def record_succession(*, tenancy_id: int, deceased_id: int, successor_id: int, o
         )
     if not eligibility.strip():
         raise ValidationError("Record why the successor is eligible (e.g. spouse living there).")
+    if deceased_id == successor_id:
+        raise ValidationError("The successor must be someone other than the tenant who died.")
     tenants = list(_live_members(tenancy, TenancyMember.Role.TENANT, on))
     deceased = next((m for m in tenants if m.person_id == deceased_id), None)
     if deceased is None:
@@ -213,6 +216,10 @@ def assign(*, tenancy_id: int, assignee_id: int, on: date, reason: str, by: User
         if member.person_id == assignee_id:
             raise ValidationError("The assignee is already a tenant of this tenancy.")
         _end_member(member, on)
+    household = _live_members(tenancy, TenancyMember.Role.HOUSEHOLD, on).filter(
+        person_id=assignee_id).first()
+    if household:
+        _end_member(household, on)  # they stop being a household member and become the tenant
     TenancyMember.objects.create(tenancy=tenancy, person_id=assignee_id,
                                  role=TenancyMember.Role.TENANT, start_date=on)
     assignee = Person.objects.get(pk=assignee_id)
@@ -403,4 +410,7 @@ def end_tenancy(*, tenancy_id: int, end_date: date, reason: str, by: User | None
 def home_vacated(*, tenancy: Tenancy, by: User | None, at: datetime) -> None:
     """The one place a home becomes empty after a tenancy. The voids module (#7) opens its
     void period from here."""
-    Property.objects.filter(pk=tenancy.property_id).update(tenure=Property.Tenure.VOID)
+    home = Property.objects.get(pk=tenancy.property_id)
+    home.tenure = Property.Tenure.VOID
+    home._history_user = by  # the home's audit trail shows who ended the tenancy
+    home.save(update_fields=["tenure"])

@@ -6,6 +6,7 @@ app_name = "tenancies"
 
 urlpatterns = [
     path("", views.tenancy_list, name="index"),
+    path("sign-up/", views.sign_up, name="sign-up"),
     path("<int:pk>/", views.tenancy_detail, name="detail"),
     path("<int:pk>/<slug:action>/", views.tenancy_action, name="action"),
 ]

@@ -1,4 +1,4 @@
-"""Tenancy pages: the tenancy 360 page and one page per event (form, then POST)."""
+"""Tenancy pages: the tenancy 360 page, one page per event (form, then POST), and sign-up."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from housing.access import get_object_for_user, require_perm, scope_for_user
-from tenancies.forms import ACTIONS, available_actions
+from housing.models import Property
+from tenancies.forms import ACTIONS, SignUpForm, available_actions
 from tenancies.models import Tenancy, TenancyMember
 
 
@@ -39,7 +40,7 @@ def tenancy_detail(request, pk: int):
         "household": [m for m in live if m.role == "household"],
         "former": [m for m in members if m not in live],
         "events": tenancy.events.select_related("recorded_by"),
-        "actions": available_actions(request.user, tenancy),
+        "actions": available_actions(request.user, tenancy, today=today),
         "can_see_people": request.user.has_perm("housing.view_person"),
     })
 
@@ -50,17 +51,56 @@ def tenancy_action(request, pk: int, action: str):
     if form_class is None:
         raise Http404
     tenancy = get_object_for_user(request.user, _tenancy_queryset(), pk=pk, request=request)
-    if action not in dict(available_actions(request.user, tenancy)):
-        if not request.user.has_perm(form_class.perm):
+    today = timezone.localdate()
+    if action not in dict(available_actions(request.user, tenancy, today=today)):
+        if not request.user.has_perms(form_class.perms):
             raise PermissionDenied
-        raise Http404
-    form = form_class(request.POST or None, tenancy=tenancy)
+        raise Http404  # the action cannot apply to this tenancy (ended, sole tenant...)
+    form = form_class(request.POST if request.method == "POST" else None, tenancy=tenancy,
+                      today=today, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            form.save(by=request.user, at=timezone.now())
+            result = form.save(by=request.user, at=timezone.now())
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{form_class.title}: done.")
+            messages.success(request, form.success_message(result))
             return redirect("tenancies:detail", pk=tenancy.pk)
     return render(request, "tenancies/tenancy_action.html", {"tenancy": tenancy, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request):
+    """Let a void home: /tenancies/sign-up/?property=<id>, linked from the home's page."""
+    require_perm(request.user, "tenancies.sign_up_tenancy")
+    home = get_object_for_user(
+        request.user, Property.objects.select_related("estate", "block", "patch"),
+        pk=request.GET.get("property"), request=request)
+    context = {"home": home, "current": None, "refusal": ""}
+    if home.kind != Property.Kind.DWELLING:
+        context["refusal"] = (f"{home} is a {home.get_kind_display().lower()}, not a home, "
+                              f"so it cannot be let.")
+    elif home.tenure != Property.Tenure.VOID:
+        context["current"] = scope_for_user(request.user, home.tenancies.all()).filter(
+            end_date__isnull=True).first()
+        context["refusal"] = (f"{home} is {home.get_tenure_display().lower()}, not void: only "
+                              f"a void or new home can be let.")
+    if context["refusal"]:
+        return render(request, "tenancies/sign_up.html", context)
+    form = SignUpForm(request.POST if request.method == "POST" else None, home=home,
+                      today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenancy = form.save(by=request.user, at=timezone.now())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            message = f"Tenancy {tenancy.reference} signed up: {home} is let."
+            if form.existing:
+                names = " and ".join(person.full_name for person in form.existing)
+                message += (f" {names} {'was' if len(form.existing) == 1 else 'were'} already "
+                            f"recorded, so the tenancy uses their existing record.")
+            messages.success(request, message)
+            return redirect("tenancies:detail", pk=tenancy.pk)
+    context["form"] = form
+    return render(request, "tenancies/sign_up.html", context)

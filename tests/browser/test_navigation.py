@@ -68,9 +68,14 @@ def test_home_page_fits_a_320_pixel_phone_and_works_by_keyboard(
     assert scroll_width <= 320, f"The page is {scroll_width}px wide: it scrolls sideways"
 
     # Tab from the top of the page to the first link of the main menu. On a phone the menu
-    # may sit behind a "Menu" button: open it with the keyboard on the way.
-    first_link = _main_menu(page).get_by_role("link").first
+    # sits behind a "Menu" button (its links hidden until it is opened): open it with the
+    # keyboard on the way.
+    menu_button = _main_menu(page).get_by_role("button", name="Menu", exact=True)
+    expect(menu_button).to_be_visible()
+    expect(menu_button).to_have_attribute("aria-expanded", "false")
+    first_link = _main_menu(page).get_by_role("link", include_hidden=True).first
     expect(first_link).to_have_text("Properties")
+    expect(first_link).to_be_hidden()
     for _ in range(25):
         page.keyboard.press("Tab")
         focused = page.evaluate("""() => {
@@ -85,6 +90,7 @@ def test_home_page_fits_a_320_pixel_phone_and_works_by_keyboard(
             page.keyboard.press("Enter")
     else:
         raise AssertionError("Tabbing through the page never reached the main menu's first link")
+    expect(menu_button).to_have_attribute("aria-expanded", "true")
     expect(first_link).to_be_visible()
     expect(first_link).to_be_focused()
 

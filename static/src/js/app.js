@@ -8,6 +8,9 @@ import htmx from 'htmx.org'
 // off these classes. Module scripts only run in browsers GOV.UK Frontend supports.
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
+// Among others this starts GOV.UK's service navigation script, which collapses the staff
+// navigation behind its "Menu" button on small screens (data-module="govuk-service-navigation"
+// in templates/layouts/staff.html): the button's aria-expanded and the list's hidden attribute.
 initGovukFrontend()
 initMojFrontend()
 
