@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from guardian.admin import GuardedModelAdminMixin
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm, ImportForm
@@ -120,8 +121,9 @@ class CouncilImportExportAdmin(ImportExportModelAdmin):
         return super().process_result(result, request)
 
 
-class ConfidentialAdmin(admin.ModelAdmin):
-    """Only users granted this very record see it; each opening of one is logged."""
+class ConfidentialAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+    """Only users granted this very record see it; each opening of one is logged.
+    "Object permissions" on a record grants a named user `view_<model>` on it."""
 
     def get_queryset(self, request):
         return scope_for_user(request.user, super().get_queryset(request))

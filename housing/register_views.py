@@ -128,8 +128,13 @@ def property_detail(request, pk: int):
         "current_members": [m for m in current.members.all()
                             if m.end_date is None or m.end_date >= today] if current else [],
         "past": [t for t in tenancies if t is not current],
-        "alerts": alerts_for(request.user, Alert.objects.filter(property=home),
-                             request=request, on=today),
+        # Alerts on the home and on anyone living there: a visitor needs both.
+        "alerts": alerts_for(
+            request.user,
+            Alert.objects.filter(Q(property=home) | Q(person__in=[
+                m.person_id for m in (current.members.all() if current else [])
+                if m.end_date is None or m.end_date >= today])),
+            request=request, on=today),
         "audit_entries": audit.trail(home),
         "can_see_people": request.user.has_perm("housing.view_person"),
         "can_change": request.user.has_perm("housing.change_property"),
