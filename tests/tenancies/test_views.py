@@ -164,3 +164,19 @@ def test_property_list_filters_and_counts_queries(client_for, team_leader, north
         PropertyFactory(estate__patch=north)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/properties/")
+
+
+def test_tenancy_list_shows_the_patch_and_counts_queries(client_for, officer, letting, elsewhere,
+                                                         north, django_assert_max_num_queries):
+    client = client_for(officer)
+    page = client.get("/tenancies/").content.decode()
+    assert letting[2].reference in page and elsewhere[2].reference not in page
+    with django_assert_max_num_queries(20) as few:
+        client.get("/tenancies/")
+    for n in range(15):
+        home = PropertyFactory(estate__patch=north)
+        person = PersonFactory()
+        services.sign_up(property_id=home.pk, tenancy_type="secure", start_date=date(2022, 1, 3),
+                         tenant_ids=[person.pk], by=None, at=AT)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/tenancies/")
