@@ -27,6 +27,7 @@ urlpatterns = [
     path("voids/", include("voids.urls")),
     path("rtb-leasehold/", include("rtb_leasehold.urls")),
     path("reports/", include("housing.urls_reports")),
+    path("imports/", include("housing.urls_imports")),
     path("portal/", include("portal.urls")),
     path("contractor/", include("portal.contractor_urls")),
     path("admin/", admin.site.urls),

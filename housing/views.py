@@ -16,6 +16,7 @@ from housing import audit
 from housing.access import get_object_for_user, require_perm
 from housing.context_processors import navigation_for
 from housing.forms import SampleJobForm
+from housing.imports import kinds_for
 from housing.jobs import registry, start_job
 from housing.models import BackgroundJob, Patch
 from housing.search import search as search_records
@@ -38,6 +39,7 @@ def home(request):
         "sees_all_patches": user.has_perm("housing.view_all_patches"),
         "recent_jobs": recent_jobs,
         "is_admin": user.is_staff,
+        "can_import": bool(kinds_for(user)),
     })
 
 

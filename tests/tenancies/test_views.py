@@ -173,7 +173,7 @@ def test_tenancy_list_shows_the_patch_and_counts_queries(client_for, officer, le
     assert letting[2].reference in page and elsewhere[2].reference not in page
     with django_assert_max_num_queries(20) as few:
         client.get("/tenancies/")
-    for n in range(15):
+    for _ in range(15):
         home = PropertyFactory(estate__patch=north)
         person = PersonFactory()
         services.sign_up(property_id=home.pk, tenancy_type="secure", start_date=date(2022, 1, 3),
