@@ -8,7 +8,7 @@ there comes back onto the form with `add_service_errors`, next to the field it i
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from housing.models import Adaptation, Block, Estate, Patch, Person, Property
+from housing.models import Adaptation, Alert, Block, Estate, Patch, Person, Property
 from housing.services import CONTACT_FIELDS, PROPERTY_FIELDS
 
 
@@ -176,3 +176,19 @@ class PersonContactForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["preferred_contact_method"].error_messages["required"] = (
             "Select how they prefer to be contacted.")
+
+
+class AlertForm(ServiceForm):
+    category = forms.ChoiceField(label="Kind of alert", choices=Alert.Category.choices,
+                                 widget=forms.RadioSelect)
+    detail = forms.CharField(label="What staff need to know", widget=forms.Textarea,
+                             max_length=2000,
+                             help_text="Only people you or an administrator grant can read this.")
+    safety_flag = forms.BooleanField(
+        label="Warn anyone visiting the home (staff and contractors see the warning, not the "
+              "detail)", required=False)
+    flag_text = forms.CharField(label="Warning visitors see", required=False, max_length=80,
+                                help_text="For example, 'Do not visit alone'.")
+    start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label="Until (optional)", required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))

@@ -9,7 +9,7 @@ import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from housing import audit, services
 from housing.access import get_object_for_user, require_perm, scope_for_user
-from housing.forms_register import PersonContactForm, PropertyForm
+from housing.forms_register import AlertForm, PersonContactForm, PropertyForm
 from housing.models import Alert, Block, Estate, Patch, Person, Property
 from tenancies.models import Tenancy, TenancyMember
 
@@ -221,9 +221,18 @@ def person_edit(request, pk: int):
     return render(request, "housing/person_form.html", {"form": form, "person": person})
 
 
-def flag_annotation(on):
-    """`has_safety_flag` for homes: a live safety alert on the home or anyone living there."""
-    return Exists(active_alerts(on).filter(safety_flag=True).filter(
-        Q(property=OuterRef("pk"))
-        | Q(person__tenancy_links__tenancy__property=OuterRef("pk"),
-            person__tenancy_links__end_date__isnull=True)))
+@require_http_methods(["GET", "POST"])
+def person_alert_new(request, pk: int):
+    require_perm(request.user, "housing.add_alert")
+    person = get_object_for_user(request.user, Person.objects.all(), pk=pk, request=request)
+    form = AlertForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_alert(person_id=person.pk, by=request.user, at=timezone.now(),
+                                  **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "The alert has been recorded.")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "housing/alert_form.html", {"form": form, "person": person})

@@ -20,7 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from housing.models import Adaptation, Block, Estate, Patch, Person, Property, User
+from housing.models import Adaptation, Alert, Block, Estate, Patch, Person, Property, User
 from housing.validators import (
     normalise_nino,
     normalise_postcode,
@@ -334,3 +334,32 @@ def _stamp(record, *, by: User | None, at: datetime) -> None:
     record._history_date = at
 
 
+# --- Alerts ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_alert(*, person_id: int, category: str, detail: str, start_date: date,
+                 end_date: date | None, safety_flag: bool, flag_text: str, by: User,
+                 at: datetime) -> Alert:
+    """Record a confidential alert on a person. The officer who records it may see it; anyone
+    else must be granted it (Admin → Alerts → Object permissions). A safety flag is shown to
+    every visitor of the home without the detail."""
+    from guardian.shortcuts import assign_perm
+
+
+    errors: dict[str, list] = {}
+    if not detail.strip():
+        _add(errors, "detail", "Enter what staff need to know.")
+    if end_date is not None and end_date < start_date:
+        _add(errors, "end_date", "The end date must be on or after the start date.")
+    if safety_flag and not flag_text.strip():
+        _add(errors, "flag_text", "Enter the warning visitors will see, like "
+                                  "'Do not visit alone'.")
+    if errors:
+        raise ValidationError(errors)
+    alert = Alert(person_id=person_id, category=category, detail=detail.strip(),
+                  start_date=start_date, end_date=end_date, safety_flag=safety_flag,
+                  flag_text=flag_text.strip() if safety_flag else "")
+    _stamp(alert, by=by, at=at)
+    alert.save()
+    assign_perm("housing.view_alert", by, alert)
+    return alert

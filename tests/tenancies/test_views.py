@@ -180,3 +180,35 @@ def test_tenancy_list_shows_the_patch_and_counts_queries(client_for, officer, le
                          tenant_ids=[person.pk], by=None, at=AT)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/tenancies/")
+
+
+def test_an_officer_records_an_alert_and_only_they_can_read_it(client_for, officer, team_leader,
+                                                              repairs_officer, letting):
+    home, tenant, _ = letting
+    url = f"/people/{tenant.pk}/alerts/new/"
+    client = client_for(officer)
+    response = client.post(url, {"category": "cautionary", "detail": "", "safety_flag": "on",
+                                 "flag_text": "", "start_date": "2026-11-01"})
+    page = response.content.decode()
+    assert "There is a problem" in page and "Enter what staff need to know" in page
+    assert not Alert.objects.exists()
+    response = client.post(url, {"category": "cautionary", "detail": "Dog in the garden",
+                                 "safety_flag": "on", "flag_text": "Ring before visiting",
+                                 "start_date": "2026-11-01"})
+    assert response["Location"] == f"/people/{tenant.pk}/"
+    assert "Dog in the garden" in client.get(f"/people/{tenant.pk}/").content.decode()
+    other = client_for(team_leader).get(f"/people/{tenant.pk}/").content.decode()
+    assert "Ring before visiting" in other and "Dog in the garden" not in other
+    page = client_for(repairs_officer).get(f"/properties/{home.pk}/").content.decode()
+    assert "Ring before visiting" in page and "Dog in the garden" not in page
+
+
+def test_roles_without_the_permission_cannot_add_alerts(client_for, repairs_officer, tenant,
+                                                        letting):
+    _, person, _ = letting
+    url = f"/people/{person.pk}/alerts/new/"
+    assert client_for(repairs_officer).get(url).status_code == 403
+    assert client_for(tenant).get(url).status_code == 403
+    assert client_for(None).get(url)["Location"].startswith("/accounts/login/")
+    assert "Add an alert" not in client_for(repairs_officer).get(
+        f"/people/{person.pk}/").content.decode()
