@@ -189,6 +189,9 @@ class AlertForm(ServiceForm):
               "detail)", required=False)
     flag_text = forms.CharField(label="Warning visitors see", required=False, max_length=80,
                                 help_text="For example, 'Do not visit alone'.")
-    start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="Until (optional)", required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label="Date the alert starts",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end_date = forms.DateField(
+        label="Date the alert ends (optional)", required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
