@@ -3,34 +3,53 @@
 It works in a scratch database, `<database>_bench`, created for the run and dropped after it,
 so the developer's own data is never touched and every run starts from the same place. Each
 figure is measured by one function in FIGURES, in order; each takes the Bench and returns a
-dict of named figures (seconds as `*_seconds`, latencies as `*_p95_ms`). Figures are printed
-as they come, then all of them as one JSON object on the last line, which is what tools read.
+dict of named figures (seconds as `*_seconds`, latencies as `*_p50_ms` and `*_p95_ms`).
+Figures are printed as they come, then all of them as one JSON object on the last line, which
+is what tools read.
 
-To add a figure (seed_seconds, search_p95_ms, rent_run_seconds, ...), write a function like
-those below and add it to FIGURES after whatever it needs (everything needs `migrate` first).
+The figures: migrate; seed (a council of BENCH_HOMES homes, 100,000 unless set); the global
+search over a mix of 200 realistic queries (with, per kind of query, its times and how many
+found what they looked for, and the slowest searches; `--explain` adds their plans); /healthz.
+`--keep` leaves the scratch database for a closer look (`psql -d <database>_bench`).
+
+To add a figure (rent_run_seconds, ...), write a function like those below and add it to
+FIGURES after whatever it needs (everything needs `migrate` first, most the seed).
 """
 
 import json
+import os
+import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 ALIAS = "default"
+SEED = 2026  # the demo council's seed: same seed, same council, same figures
+QUERY_SEED = 7  # the search mix's
 
 
 class Bench:
-    """What the figure functions share: the scratch database's name and the figures so far."""
+    """What the figure functions share: the scratch database's name, the figures so far and
+    where progress goes (`say`)."""
 
-    def __init__(self, *, database: str) -> None:
+    def __init__(self, *, database: str, out=None, explain: bool = False) -> None:
         self.database = database
         self.figures: dict[str, float] = {}
+        self.out = out or sys.stdout
+        self.explain = explain  # print EXPLAIN ANALYZE of the slowest searches' slowest SQL
+
+    def say(self, message: str) -> None:
+        self.out.write(f"  {message}\n")
 
 
 def timed(function: Callable[[], object]) -> float:
@@ -44,6 +63,22 @@ def p95_ms(samples_seconds: list[float]) -> float:
     return statistics.quantiles(samples_seconds, n=100, method="inclusive")[94] * 1000
 
 
+def p50_ms(samples_seconds: list[float]) -> float:
+    return statistics.median(samples_seconds) * 1000
+
+
+def bench_homes() -> int:
+    """The size of the council the bench seeds: BENCH_HOMES, 100,000 unless set."""
+    value = os.environ.get("BENCH_HOMES", "").strip() or "100000"
+    try:
+        homes = int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise CommandError(f"BENCH_HOMES must be a whole number, not {value!r}.") from None
+    if homes < 1:
+        raise CommandError("BENCH_HOMES must be at least 1.")
+    return homes
+
+
 # --- the figures, in order ---------------------------------------------------------------------
 
 
@@ -51,6 +86,247 @@ def measure_migrate(bench: Bench) -> dict[str, float]:
     """All migrations applied to an empty database: what a new installation waits for."""
     seconds = timed(lambda: call_command("migrate", interactive=False, verbosity=0))
     return {"migrate_seconds": round(seconds, 2)}
+
+
+def measure_seed(bench: Bench) -> dict[str, float]:
+    """The demo council (housing.seed) loaded into the empty register, as `make bench` and
+    `seed_demo` do it: the seed's own figure, which covers planning, COPY, rebuilding the
+    indexes and ANALYZE. It manages its own transaction (and alters tables inside it), so it
+    must not run inside another one."""
+    from housing.seed import seed_council
+
+    if connections[ALIAS].in_atomic_block:
+        raise CommandError("The seed must run outside any transaction.")
+    homes = bench_homes()
+    counts = seed_council(homes=homes, seed=SEED, out=_Indented(bench.out))
+    if counts["homes"] != homes:
+        raise CommandError(f"The seed wrote {counts['homes']:,} homes, not {homes:,}: "
+                           f"the scratch register was not empty.")
+    bench.say(f"{counts['homes']:,} homes, {counts['people']:,} people, "
+              f"{counts['tenancies']:,} tenancies")
+    return {"seed_seconds": counts["seconds"]}
+
+
+class _Indented:
+    def __init__(self, out) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(f"    {text}")
+
+
+# The global search's query mix, as officers type them (shares of the queries; issue #3).
+SEARCH_MIX = {
+    "surname": 0.35,  # half of them with a one-letter typo
+    "full name": 0.15,
+    "postcode": 0.15,  # full (as stored, lower case or without the space) or outward code
+    "uprn": 0.10,
+    "address": 0.10,  # a street, a house number and street, or a block
+    "date of birth": 0.05,
+    "tenancy": 0.05,
+    "phone": 0.05,
+}
+
+
+def _quotas(count: int) -> dict[str, int]:
+    """`count` shared out by SEARCH_MIX, largest remainders first, summing exactly."""
+    exact = {kind: share * count for kind, share in SEARCH_MIX.items()}
+    quotas = {kind: int(value) for kind, value in exact.items()}
+    by_remainder = sorted(exact, key=lambda kind: quotas[kind] - exact[kind])
+    for kind in by_remainder[:count - sum(quotas.values())]:
+        quotas[kind] += 1
+    return quotas
+
+
+def _sample(queryset, count: int, rng: random.Random) -> list:
+    """`count` rows of `queryset` drawn by `rng` (the same rows for the same data)."""
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise CommandError(f"No {queryset.model._meta.verbose_name_plural} to search for.")
+    chosen = rng.sample(ids, count) if len(ids) >= count else rng.choices(ids, k=count)
+    rows = queryset.model._base_manager.in_bulk(chosen)
+    return [rows[pk] for pk in chosen]
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """One slip of the finger: a letter dropped, or two neighbours swapped (never the first
+    letter, which people rarely get wrong)."""
+    if len(word) < 3:
+        return word
+    position = rng.randrange(1, len(word) - 1)
+    if len(word) >= 5 and rng.random() < 0.5:
+        return word[:position] + word[position + 1:]
+    swapped = word[:position] + word[position + 1] + word[position] + word[position + 2:]
+    return swapped if swapped != word else word[:position] + word[position + 1:]
+
+
+def _cased(text: str, rng: random.Random) -> str:
+    return text.lower() if rng.random() < 0.4 else text
+
+
+class Query(NamedTuple):
+    kind: str  # a key of SEARCH_MIX, or "surname typo"
+    text: str  # what the officer types
+    expected: str  # what a right answer shows (in a result's label or detail); "" for anything
+
+
+def search_queries(count: int, rng: random.Random) -> list[Query]:
+    """A mix of `count` realistic queries drawn from the register, shuffled."""
+    from django.db.models import Q
+
+    from housing.models import Person, Property
+    from tenancies.models import Tenancy
+
+    quotas = _quotas(count)
+    homes = Property.objects.filter(kind=Property.Kind.DWELLING)
+    queries: list[Query] = []
+    for index, person in enumerate(_sample(Person.objects.all(), quotas["surname"], rng)):
+        last = person.last_name
+        if index % 2:
+            queries.append(Query("surname", _cased(last, rng), last))
+        else:
+            queries.append(Query("surname typo", _cased(_typo(last, rng), rng), last))
+    for person in _sample(Person.objects.all(), quotas["full name"], rng):
+        name = f"{person.first_name} {person.last_name}"
+        queries.append(Query("full name", _cased(name, rng), name))
+    for index, home in enumerate(_sample(homes, quotas["postcode"], rng)):
+        postcode = expected = home.postcode
+        if index % 3 == 2:
+            postcode = postcode.split()[0]  # the outward code: EX4
+            expected = f", {postcode} "
+        elif rng.random() < 0.3:
+            postcode = postcode.replace(" ", "")
+        queries.append(Query("postcode", _cased(postcode, rng), expected))
+    for home in _sample(Property.objects.all(), quotas["uprn"], rng):
+        queries.append(Query("uprn", home.uprn, f"UPRN {home.uprn}"))
+    for home in _sample(homes, quotas["address"], rng):
+        line = home.address_line_1
+        if line.startswith("Flat "):
+            line = line.split(", ", 1)[1]  # the block: "Kestrel House"
+        elif rng.random() < 0.5:
+            line = line.split(" ", 1)[1]  # the street: "Oak Road"
+        queries.append(Query("address", _cased(line, rng), line))
+    for person in _sample(Person.objects.exclude(date_of_birth=None), quotas["date of birth"],
+                          rng):
+        born = f"{person.date_of_birth:%d/%m/%Y}"
+        queries.append(Query("date of birth", born, born))
+    for tenancy in _sample(Tenancy.objects.all(), quotas["tenancy"], rng):
+        reference = tenancy.reference
+        if rng.random() < 0.3:  # typed short: t12345
+            reference = f"t{int(reference[1:])}"
+        queries.append(Query("tenancy", reference, tenancy.reference))
+    phones = Person.objects.filter(~Q(mobile_phone="") | ~Q(home_phone=""))
+    for person in _sample(phones, quotas["phone"], rng):
+        phone = person.mobile_phone or person.home_phone
+        if rng.random() < 0.3:
+            phone = phone.replace(" ", "")
+        queries.append(Query("phone", phone, ""))  # results do not show phone numbers
+    rng.shuffle(queries)
+    return queries
+
+
+def _answers(groups, query: Query) -> bool:
+    """Whether the results include what the query was looking for."""
+    shown = " | ".join(f"{item.label} {item.detail}" for group in groups for item in group.items)
+    return bool(shown) and query.expected.lower() in f"{shown} ".lower()
+
+
+def search_user():
+    """A team leader: sees every patch, so every search runs over the whole register."""
+    from django.contrib.auth.models import Group
+
+    from housing import roles
+    from housing.models import User
+
+    user, _ = User.objects.get_or_create(
+        email="bench.team.leader@example.invalid",
+        defaults={"first_name": "Bench", "last_name": "Leader", "kind": User.Kind.STAFF})
+    user.groups.add(Group.objects.get(name=roles.TEAM_LEADER))
+    return user
+
+
+def measure_search(bench: Bench, *, count: int = 200, warm_up: int = 10,
+                   rounds: int = 3) -> dict[str, float]:
+    """The global search over a mix of `count` realistic queries (SEARCH_MIX) against the
+    seeded council: server time of GET /search/?q= as htmx asks for it (the result list,
+    no page around it), in process, by a team leader who sees every patch. Each query's time
+    is the median of `rounds` passes over the whole mix, so that a moment when another
+    process had the CPU (the bench often shares a small machine) is not taken for a slow
+    query; the percentiles are over the `count` queries. Also the time in
+    housing.search.search alone (one pass), the queries' share of it."""
+    from housing.search import search
+
+    user = search_user()
+    client = Client()
+    client.force_login(user)
+    rng = random.Random(QUERY_SEED)
+    queries = search_queries(count, rng)
+    for query in search_queries(warm_up, rng):
+        _get_search(client, query.text)
+    passes = []
+    for _ in range(rounds):
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            _get_search(client, query.text)
+            times.append(time.perf_counter() - started)
+        passes.append(times)
+    samples = [statistics.median(times) for times in zip(*passes, strict=True)]
+    by_kind: dict[str, list[float]] = {}
+    for query, seconds in zip(queries, samples, strict=True):
+        by_kind.setdefault(query.kind, []).append(seconds)
+    function_samples, answered = [], dict.fromkeys(by_kind, 0)
+    for query in queries:
+        started = time.perf_counter()
+        groups = search(user, query.text)
+        function_samples.append(time.perf_counter() - started)
+        answered[query.kind] += _answers(groups, query)
+    for kind, seconds in by_kind.items():
+        bench.say(f"{kind:<14} {len(seconds):>3} queries  p50 {p50_ms(seconds):6.1f} ms  "
+                  f"max {max(seconds) * 1000:6.1f} ms  answered {answered[kind]}")
+    _slowest(bench, user, sorted(zip(samples, queries, strict=True), reverse=True)[:5])
+    return {"search_p50_ms": round(p50_ms(samples), 2),
+            "search_p95_ms": round(p95_ms(samples), 2),
+            "search_function_p95_ms": round(p95_ms(function_samples), 2)}
+
+
+def settle(bench: Bench) -> dict[str, float]:
+    """No figure: vacuum what the seed has just loaded, as autovacuum soon would, since a
+    register is searched long after it is loaded. Otherwise autovacuum works through a
+    million new rows on the same cores while the searches are timed, and the first read of
+    each page writes it (hint bits)."""
+    from housing.seed import BIG
+
+    started = time.perf_counter()
+    with connections[ALIAS].cursor() as cursor:
+        for model in BIG:
+            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
+    bench.say(f"vacuumed the seeded tables ({time.perf_counter() - started:.1f} s)")
+    return {}
+
+
+def _get_search(client: Client, query: str) -> None:
+    response = client.get("/search/", {"q": query}, HTTP_HX_REQUEST="true")
+    if response.status_code != 200:
+        raise CommandError(f"/search/?q={query} answered {response.status_code}")
+
+
+def _slowest(bench: Bench, user, slowest) -> None:
+    """The slowest searches again, each with its slowest SQL statement (and its plan)."""
+    from housing.search import search
+
+    connection = connections[ALIAS]
+    for seconds, query in slowest:
+        with CaptureQueriesContext(connection) as captured:
+            search(user, query.text)
+        statement = max(captured.captured_queries, key=lambda sql: float(sql["time"]))
+        bench.say(f"slow: {query.kind} {query.text!r} {seconds * 1000:.1f} ms; slowest SQL "
+                  f"{float(statement['time']) * 1000:.1f} ms of {len(captured)}")
+        if bench.explain:
+            bench.out.write(f"{statement['sql']}\n")
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement['sql']}")
+                bench.out.write("".join(f"      {line}\n" for (line,) in cursor.fetchall()))
 
 
 def measure_healthz(bench: Bench, *, requests: int = 200) -> dict[str, float]:
@@ -73,6 +349,9 @@ def measure_healthz(bench: Bench, *, requests: int = 200) -> dict[str, float]:
 
 FIGURES: list[Callable[[Bench], dict[str, float]]] = [
     measure_migrate,
+    measure_seed,  # BENCH_HOMES homes (100,000 unless set)
+    settle,
+    measure_search,
     measure_healthz,
 ]
 
@@ -81,8 +360,9 @@ FIGURES: list[Callable[[Bench], dict[str, float]]] = [
 
 
 @contextmanager
-def scratch_database():
-    """Point the default connection at a new, empty `<name>_bench` database; drop it after."""
+def scratch_database(*, keep: bool = False):
+    """Point the default connection at a new, empty `<name>_bench` database; drop it after
+    (unless `keep`: then the next run drops it)."""
     connection = connections[ALIAS]
     original = connection.settings_dict["NAME"]
     scratch = f"{original}_bench"
@@ -96,8 +376,9 @@ def scratch_database():
         yield scratch
     finally:
         _switch(connection, original)
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        if not keep:
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
 
 
 def _switch(connection, name: str) -> None:
@@ -112,10 +393,17 @@ class Command(BaseCommand):
         "ending with one JSON object on the last line."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument("--explain", action="store_true",
+                            help="Print EXPLAIN ANALYZE of the slowest searches' slowest SQL.")
+        parser.add_argument("--keep", action="store_true",
+                            help="Leave the scratch database for inspection (the next run "
+                                 "drops it).")
+
     def handle(self, *args, **options):
         started = time.perf_counter()
-        with scratch_database() as database:
-            bench = Bench(database=database)
+        with scratch_database(keep=options["keep"]) as database:
+            bench = Bench(database=database, out=self.stdout, explain=options["explain"])
             self.stdout.write(f"Benchmarking in the scratch database {database!r}")
             for measure in FIGURES:
                 figures = measure(bench)

@@ -1,0 +1,64 @@
+"""`manage.py bench`: the search figure's query mix and the figures' guards, on a small council
+(the command itself runs in its own scratch database, so it is not run here)."""
+
+import random
+
+import pytest
+from django.core.management.base import CommandError
+
+from housing.management.commands import bench
+from housing.seed import seed_council
+
+
+def test_the_mix_of_200_queries_has_the_shares_the_issue_asks_for():
+    assert bench._quotas(200) == {
+        "surname": 70, "full name": 30, "postcode": 30, "uprn": 20, "address": 20,
+        "date of birth": 10, "tenancy": 10, "phone": 10,
+    }
+    for count in (1, 10, 37):
+        assert sum(bench._quotas(count).values()) == count
+
+
+def test_a_typo_is_one_slip_and_keeps_the_first_letter():
+    rng = random.Random(1)
+    for word in ["Smith", "Johnson", "Lee", "Ali", "Okafor", "Stephenson"]:
+        for _ in range(20):
+            typo = bench._typo(word, rng)
+            assert typo != word
+            assert typo[0] == word[0]
+            assert len(word) - 1 <= len(typo) <= len(word)
+            assert sorted(typo) == sorted(word) or len(typo) == len(word) - 1
+
+
+@pytest.mark.parametrize(("value", "homes"), [("", 100_000), ("2500", 2500), ("100_000", 100_000)])
+def test_bench_homes_comes_from_the_environment(monkeypatch, value, homes):
+    monkeypatch.setenv("BENCH_HOMES", value)
+    assert bench.bench_homes() == homes
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-5"])
+def test_a_bad_bench_homes_is_refused(monkeypatch, value):
+    monkeypatch.setenv("BENCH_HOMES", value)
+    with pytest.raises(CommandError):
+        bench.bench_homes()
+
+
+@pytest.mark.django_db
+def test_the_seed_figure_refuses_to_run_inside_a_transaction():
+    # Test cases run in one; the seed manages (and alters tables in) its own.
+    with pytest.raises(CommandError, match="outside any transaction"):
+        bench.measure_seed(bench.Bench(database="unused"))
+
+
+@pytest.mark.django_db
+def test_the_search_figure_on_a_small_council():
+    seed_council(homes=300, seed=2026)
+    queries = bench.search_queries(40, random.Random(7))
+    assert queries == bench.search_queries(40, random.Random(7))  # same data, same mix
+    assert len(queries) == 40
+    assert {query.kind for query in queries} == {*bench.SEARCH_MIX, "surname typo"}
+
+    figures = bench.measure_search(bench.Bench(database="unused"), count=40, warm_up=2,
+                                   rounds=1)
+    assert set(figures) == {"search_p50_ms", "search_p95_ms", "search_function_p95_ms"}
+    assert 0 < figures["search_p50_ms"] <= figures["search_p95_ms"]
