@@ -6,7 +6,8 @@ the portals all refer to them, and their confidential records use the core acces
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Func, Value
+from django.db.models.functions import Lower, Replace
 from simple_history.models import HistoricalRecords
 
 from housing.access import Confidential
@@ -52,8 +53,12 @@ class Person(models.Model):
             GinIndex(OpClass(Lower("last_name"), name="gin_trgm_ops"), name="person_last_trgm"),
             GinIndex(OpClass(Lower("first_name"), name="gin_trgm_ops"), name="person_first_trgm"),
             models.Index(fields=["date_of_birth"]),
-            models.Index(fields=["mobile_phone"]),
-            models.Index(fields=["home_phone"]),
+            # Phone numbers without their spaces, as housing.search compares them.
+            models.Index(Replace("mobile_phone", Value(" "), Value("")),
+                         name="person_mobile_digits_idx"),
+            models.Index(Replace("home_phone", Value(" "), Value("")),
+                         name="person_home_digits_idx"),
+            models.Index(Func("last_name", function="soundex"), name="person_last_soundex_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ import builtins
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Collate, Upper
 from simple_history.models import HistoricalRecords
 
 from housing.validators import validate_postcode, validate_uprn
@@ -105,6 +105,9 @@ class Property(models.Model):
         ordering = ["postcode", "address_line_1"]
         indexes = [
             models.Index(Upper("postcode"), name="property_postcode_idx"),
+            # Bytewise order, so an outward code ("EX4 %") is an index range (housing.search).
+            models.Index(Collate(Upper("postcode"), "C"), "address_line_1",
+                         name="property_postcode_c_idx"),
             GinIndex(OpClass(Upper("address_line_1"), name="gin_trgm_ops"),
                      name="property_address_trgm"),
             models.Index(fields=["patch", "tenure"]),

@@ -125,7 +125,10 @@ def test_alert_detail_only_for_those_granted_and_reads_logged(client_for, office
     ("Thistlewod", "Margaret Thistlewood"),  # misspelt surname
     ("margaret thistlewood", "Margaret Thistlewood"),
     ("04/03/1950", "Margaret Thistlewood"),
+    ("Thsitlewood", "Margaret Thistlewood"),  # letters swapped: soundex
     ("07700 900123", "Margaret Thistlewood"),
+    ("07700900123", "Margaret Thistlewood"),
+    ("+44 7700 900123", "Margaret Thistlewood"),
     ("100040212345", "12 Mill Lane, EX2 4AB"),
     ("EX2 4AB", "12 Mill Lane, EX2 4AB"),
     ("ex2", "12 Mill Lane, EX2 4AB"),
