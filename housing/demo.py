@@ -69,3 +69,27 @@ def admin_totp_secret() -> str | None:
         user__email="admin@demo.example", type=Authenticator.Type.TOTP
     ).first()
     return decrypt(authenticator.data["secret"]) if authenticator else None
+
+
+def link_demo_tenants() -> None:
+    """Tie tenant@ and tenant2@ to the lead tenants of two live sole tenancies in the North
+    patch (the demo housing officer's), so the portal has a home to show."""
+    from tenancies.models import Tenancy, TenancyMember
+
+    tenancies = (Tenancy.objects.filter(end_date__isnull=True, property__patch__code="north")
+                 .select_related("property").order_by("reference"))
+    taken = set(User.objects.exclude(person=None).values_list("person_id", flat=True))
+    candidates = iter(tenancies)
+    for email, _, _ in TENANTS:
+        user = User.objects.get(email=email)
+        if user.person_id:
+            continue
+        for tenancy in candidates:
+            tenants = list(TenancyMember.objects.filter(
+                tenancy=tenancy, role="tenant", end_date__isnull=True).select_related("person"))
+            if len(tenants) == 1 and tenants[0].person_id not in taken:
+                person = tenants[0].person
+                user.person = person
+                user.first_name, user.last_name = person.first_name, person.last_name
+                user.save(update_fields=["person", "first_name", "last_name"])
+                break

@@ -136,6 +136,8 @@ def property_detail(request, pk: int):
                 if m.end_date is None or m.end_date >= today])),
             request=request, on=today),
         "audit_entries": audit.trail(home),
+        "patch_officers": [user.display_name for user in home.patch.officers.filter(
+            is_active=True, kind="staff").order_by("last_name")],
         "can_see_people": request.user.has_perm("housing.view_person"),
         "can_change": request.user.has_perm("housing.change_property"),
         # A void home with nobody in it can be let (tenancies.services.sign_up).

@@ -66,6 +66,10 @@ class User(AbstractUser):
         Patch, blank=True, related_name="officers",
         help_text="The patches this officer works. Roles that see every patch ignore this.",
     )
+    person = models.OneToOneField(
+        "housing.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="user",
+        help_text="For a tenant's account: the person they are. The portal shows only their "
+                  "own tenancy, found through this link, never through an id in a URL.")
     history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=[patches])
 
     USERNAME_FIELD = "email"
@@ -79,7 +83,11 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(kind="staff") | models.Q(is_staff=False, is_superuser=False),
                 name="only_council_staff_are_admin_users",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="tenant") | models.Q(person__isnull=True),
+                name="only_tenant_accounts_are_linked_to_a_person",
+            ),
         ]
 
     def __str__(self) -> str:

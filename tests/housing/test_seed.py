@@ -245,6 +245,13 @@ def test_seed_demo_loads_users_and_council_once():
     assert Property.objects.filter(kind=Property.Kind.DWELLING).count() == HOMES
     assert Property.objects.filter(patch__code="north").exists()
     assert "officer@demo.example" in out.getvalue()
+    # The demo tenants are the lead tenants of live tenancies in the demo officer's patch.
+    for email in ("tenant@demo.example", "tenant2@demo.example"):
+        tenant = User.objects.select_related("person").get(email=email)
+        live = Tenancy.objects.filter(members__person=tenant.person, members__role="tenant",
+                                      end_date__isnull=True, property__patch__code="north")
+        assert live.count() == 1
+        assert f"{email} is the tenant {tenant.person.full_name}" in out.getvalue()
     counts = (User.objects.count(), Property.objects.count(), Tenancy.objects.count())
     out = io.StringIO()
     call_command("seed_demo", homes=HOMES, seed=5, stdout=out)

@@ -46,6 +46,8 @@ def test_officer_sees_their_patch_pages(client_for, officer, letting):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "Thistlewood" in response.content.decode()
+    page = client.get(_pages(letting)[0]).content.decode()
+    assert f"North ({officer.display_name})" in page  # the patch and its officer
 
 
 def test_officer_off_patch_gets_404(client_for, officer, elsewhere):

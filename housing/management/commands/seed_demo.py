@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from housing import demo
 from housing.models import User
@@ -26,8 +26,13 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 demo.create_demo_users()
+                with connection.cursor() as cursor:
+                    # The seed alters tables (indexes and keys rebuilt after loading), which
+                    # PostgreSQL refuses while the users' deferred key checks are pending.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 counts = seed_council(homes=options["homes"], seed=options["seed"],
                                       out=self.stdout)
+                demo.link_demo_tenants()
             self.stdout.write(self.style.SUCCESS(
                 f"Loaded the demo council: {counts['homes']:,} homes, {counts['people']:,} "
                 f"people and {counts['tenancies']:,} tenancies in {counts['seconds']} s."
@@ -36,6 +41,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (all with the password {demo.DEMO_PASSWORD}):")
         for email, role in demo.demo_logins():
             self.stdout.write(f"  {email:<28} {role}")
+        for user in User.objects.filter(kind=User.Kind.TENANT).exclude(person=None) \
+                .select_related("person").order_by("email"):
+            self.stdout.write(f"  {user.email} is the tenant {user.person.full_name}")
         secret = demo.admin_totp_secret()
         if secret:
             self.stdout.write(
