@@ -128,3 +128,27 @@ REGISTER_PERMISSIONS: dict[str, list[str]] = {
         "tenancies.add_tenancy", "tenancies.change_tenancy",
     ],
 }
+
+
+# Added with rent accounting (issue #4).
+_READ_RENTS = ["rents.view_rentaccount", "rents.view_transaction", "rents.view_charge",
+               "rents.view_rentweek", "rents.view_rentyear", "rents.view_chargetype"]
+RENT_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER_ACCESS: [*_READ_RENTS],
+    HOUSING_OFFICER: [*_READ_RENTS],
+    INCOME_OFFICER: [*_READ_RENTS, "rents.run_rent"],
+    TEAM_LEADER: [*_READ_RENTS, "rents.run_rent"],
+    SYSTEM_ADMINISTRATOR: [
+        *_READ_RENTS, "rents.run_rent",
+        *(f"rents.{action}_{model}" for action in ("add", "change")
+          for model in ("rentyear", "rentweek", "chargetype", "charge")),
+    ],
+}
+
+# Every grant above, in the order the migrations made them (for tests that rebuild roles).
+ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS]
+
+
+def sync_all_role_permissions(apps) -> None:
+    for grants in ALL_GRANTS:
+        sync_role_permissions(apps, grants)

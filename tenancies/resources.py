@@ -449,6 +449,9 @@ class TenancyResource(CouncilResource):
                 let.add(tenancy.property_id)
         TenancyMember.objects.bulk_create(members)
         TenancyEvent.objects.bulk_create(events)
+        from rents.services import open_missing_rent_accounts
+
+        open_missing_rent_accounts()  # every tenancy has its rent account, as at sign-up
         # A live tenancy makes its home rented; an ended one leaves the home as it is. (Read
         # afresh: a tenancy ended by this file has just made its home void.)
         homes = list(Property.objects.filter(pk__in=let).exclude(tenure=Property.Tenure.RENTED))

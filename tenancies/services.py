@@ -119,6 +119,9 @@ def sign_up(*, property_id: int, tenancy_type: str, start_date: date, tenant_ids
     home.tenure = Property.Tenure.RENTED
     home._history_user = by
     home.save(update_fields=["tenure"])
+    from rents.services import open_rent_account  # rent charging starts from start_date
+
+    open_rent_account(tenancy=tenancy, on=start_date)
     names = " and ".join(people[pid].full_name for pid in tenant_ids)
     _event(tenancy, Kind.SIGN_UP, on=start_date, by=by, at=at,
            summary=f"{names} signed up for a tenancy of {home} "

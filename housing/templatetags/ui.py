@@ -17,6 +17,8 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 
+from housing.money import format_pence
+
 register = template.Library()
 
 MONTHS = (
@@ -24,7 +26,6 @@ MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )
 # U+2212, which screen readers read as "minus"; a hyphen is often read as "dash".
-MINUS = "\u2212"
 
 
 # --- Money and dates ------------------------------------------------------------------------
@@ -41,10 +42,7 @@ def money(pence) -> str:
     if isinstance(pence, Decimal):
         if pence != pence.to_integral_value():
             raise TypeError(f"money expects whole pence, got {pence!r}")
-    pence = int(pence)
-    pounds, rest = divmod(abs(pence), 100)
-    sign = MINUS if pence < 0 else ""
-    return f"{sign}£{pounds:,}.{rest:02d}"
+    return format_pence(int(pence))
 
 
 def _local(value: datetime) -> datetime:

@@ -82,13 +82,12 @@ def _database_as_migrations_left_it(django_db_setup, django_db_blocker):
     from django.contrib.auth.models import Group
     from django.db import connections
 
-    from housing.roles import REGISTER_PERMISSIONS, ROLE_PERMISSIONS, sync_role_permissions
+    from housing.roles import ROLE_PERMISSIONS, sync_all_role_permissions
 
     with django_db_blocker.unblock():
         if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
             # an earlier, interrupted run left them out
-            sync_role_permissions(apps)
-            sync_role_permissions(apps, REGISTER_PERMISSIONS)
+            sync_all_role_permissions(apps)
         for connection in connections.all():
             connection._test_serialized_contents = connection.creation.serialize_db_to_string()
     yield

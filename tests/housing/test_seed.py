@@ -258,3 +258,12 @@ def test_seed_demo_loads_users_and_council_once():
     assert "already loaded" in out.getvalue()
     assert "officer@demo.example" in out.getvalue()
     assert (User.objects.count(), Property.objects.count(), Tenancy.objects.count()) == counts
+
+
+def test_seed_demo_gives_every_home_a_rent_and_every_tenancy_an_account():
+    from rents.models import Charge, RentAccount
+
+    call_command("seed_demo", homes=HOMES, seed=2026, stdout=io.StringIO())
+    dwellings = Property.objects.filter(kind=Property.Kind.DWELLING)
+    assert Charge.objects.filter(charge_type__code="rent").count() == dwellings.count()
+    assert RentAccount.objects.count() == Tenancy.objects.count()

@@ -33,6 +33,9 @@ class Command(BaseCommand):
                 counts = seed_council(homes=options["homes"], seed=options["seed"],
                                       out=self.stdout)
                 demo.link_demo_tenants()
+                from rents.demo import seed_rent
+
+                seed_rent()
             self.stdout.write(self.style.SUCCESS(
                 f"Loaded the demo council: {counts['homes']:,} homes, {counts['people']:,} "
                 f"people and {counts['tenancies']:,} tenancies in {counts['seconds']} s."

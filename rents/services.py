@@ -1,0 +1,152 @@
+"""Writes to rent accounts and the ledger.
+
+The weekly rent run is one set-based INSERT ... SELECT per slice of accounts; the partial
+unique index `one_rent_charge_per_week_and_type` makes a rerun (or a retried job after a lost
+worker) post nothing twice: its rows conflict and are skipped.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from housing.models import User
+from rents.models import RentAccount, RentWeek
+from tenancies.models import Tenancy
+
+# Part weeks: weekly x days / 7, rounded once to the penny, halves up. PostgreSQL's round()
+# on numeric rounds halves away from zero, the same as rents.calculations.week_charge_pence
+# for these positive amounts (a test holds the two together).
+_RENT_RUN_SQL = """
+INSERT INTO rents_transaction (account_id, posted_on, rent_week_id, kind, charge_type_id,
+                               method, amount_pence, reference, source, created_by_id,
+                               created_at, job_id)
+SELECT a.id, w.start_date, w.id, 'charge', c.charge_type_id, '', p.pence,
+       'Rent week ' || w.number, 'rent_run', %(by)s, %(at)s, %(job)s
+FROM rents_rentweek w
+JOIN tenancies_tenancy t
+  ON t.start_date <= w.start_date + 6 AND (t.end_date IS NULL OR t.end_date >= w.start_date)
+JOIN rents_rentaccount a ON a.tenancy_id = t.id AND a.kind = 'rent'
+JOIN rents_charge c
+  ON c.property_id = t.property_id AND c.start_date <= w.start_date
+ AND (c.end_date IS NULL OR c.end_date >= w.start_date)
+CROSS JOIN LATERAL (
+  SELECT LEAST(w.start_date + 6, COALESCE(t.end_date, w.start_date + 6))
+         - GREATEST(w.start_date, t.start_date) + 1 AS days
+) d
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN d.days = 7 THEN c.weekly_pence
+              ELSE round(c.weekly_pence * d.days / 7.0)::bigint END AS pence
+) p
+WHERE w.id = %(week)s AND NOT w.rent_free AND d.days > 0 AND p.pence > 0
+  AND a.id BETWEEN %(low)s AND %(high)s
+ON CONFLICT (account_id, rent_week_id, charge_type_id)
+  WHERE kind = 'charge' AND source = 'rent_run' DO NOTHING
+"""
+
+
+@dataclass
+class RentRunResult:
+    week: RentWeek
+    posted: int = 0
+    slices: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
+    accounts_charged: int = 0
+    without_charges: list[str] = field(default_factory=list)
+
+
+def open_rent_account(*, tenancy: Tenancy, on: date) -> RentAccount:
+    """Every tenancy has one rent account, keyed for payers by the tenancy reference."""
+    account, _ = RentAccount.objects.get_or_create(
+        tenancy=tenancy, kind=RentAccount.Kind.RENT,
+        defaults={"payment_reference": tenancy.reference, "opened_on": on})
+    return account
+
+
+def open_missing_rent_accounts() -> int:
+    """Open a rent account for every tenancy that has none (after a seed or an import), in
+    one statement. Returns how many were opened."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO rents_rentaccount (kind, tenancy_id, payment_reference, opened_on)
+            SELECT 'rent', t.id, t.reference, t.start_date FROM tenancies_tenancy t
+            WHERE NOT EXISTS (SELECT 1 FROM rents_rentaccount a
+                              WHERE a.tenancy_id = t.id AND a.kind = 'rent')
+            ON CONFLICT DO NOTHING
+        """)
+        return cursor.rowcount
+
+
+def rent_week_for(*, week_id: int | None = None, on: date | None = None) -> RentWeek:
+    """The rent week by id, or the one containing `on`. A week that has not been set up
+    (a future rent year, or no such week) is refused with a message."""
+    weeks = RentWeek.objects.select_related("rent_year")
+    try:
+        if week_id is not None:
+            return weeks.get(pk=week_id)
+        return weeks.get(start_date__lte=on, start_date__gt=on - timedelta(days=7))
+    except RentWeek.DoesNotExist:
+        raise ValidationError(
+            "That rent week has not been set up. An administrator adds the rent year and its "
+            "weeks in the admin (Rent years) before its rent can be run.") from None
+
+
+def post_rent_run(*, week: RentWeek, by: User | None, at: datetime, job_id: int | None = None,
+                  slices: int = 10, progress=None) -> RentRunResult:
+    """Post the week's charges for every tenancy live in it. Idempotent: a rerun posts only
+    what is missing. Runs in `slices` transactions over account ids so a progress bar can
+    follow; each slice is all-or-nothing, and a retry skips what a slice already posted."""
+    result = RentRunResult(week=week)
+    if week.rent_free:
+        return result
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM rents_rentaccount WHERE kind = 'rent'")
+        low, high = cursor.fetchone()
+    if low is None:
+        return result
+    step = max(1, (high - low + slices) // slices)
+    bounds = [(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]
+    if progress:
+        progress.set_total(len(bounds))
+    for index, (start, end) in enumerate(bounds, start=1):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_RENT_RUN_SQL, {"by": by.pk if by else None, "at": at, "job": job_id,
+                                           "week": week.pk, "low": start, "high": end})
+            result.posted += cursor.rowcount
+        result.slices = index
+        if progress:
+            progress.set_done(index)
+    _summarise(result)
+    return result
+
+
+def _summarise(result: RentRunResult) -> None:
+    """What the week's run has posted in all (this run and any before it), and the live
+    tenancies that have no charge in force, which the officer must look at."""
+    week = result.week
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT ct.name, sum(x.amount_pence), count(DISTINCT x.account_id)
+            FROM rents_transaction x JOIN rents_chargetype ct ON ct.id = x.charge_type_id
+            WHERE x.rent_week_id = %s AND x.kind = 'charge' AND x.source = 'rent_run'
+            GROUP BY ct.name, ct."order" ORDER BY ct."order"
+        """, [week.pk])
+        rows = cursor.fetchall()
+        result.totals = {name: int(total) for name, total, _ in rows}
+        cursor.execute("""
+            SELECT count(DISTINCT account_id) FROM rents_transaction
+            WHERE rent_week_id = %s AND kind = 'charge' AND source = 'rent_run'
+        """, [week.pk])
+        result.accounts_charged = cursor.fetchone()[0]
+        cursor.execute("""
+            SELECT t.reference FROM tenancies_tenancy t
+            WHERE t.start_date <= %(monday)s + 6
+              AND (t.end_date IS NULL OR t.end_date >= %(monday)s)
+              AND NOT EXISTS (
+                SELECT 1 FROM rents_charge c WHERE c.property_id = t.property_id
+                  AND c.start_date <= %(monday)s
+                  AND (c.end_date IS NULL OR c.end_date >= %(monday)s) AND c.weekly_pence > 0)
+            ORDER BY t.reference LIMIT 200
+        """, {"monday": week.start_date})
+        result.without_charges = [reference for (reference,) in cursor.fetchall()]
