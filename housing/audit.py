@@ -5,7 +5,8 @@ HIDDEN_FIELDS = {"password", "last_login", "id"}
 
 
 def trail(obj, *, limit: int = 50) -> list[dict]:
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit + 1])
+    records = list(obj.history.select_related("history_user")
+                   .order_by("-history_date", "-history_id")[:limit + 1])
     entries = []
     for index, record in enumerate(records[:limit]):
         previous = records[index + 1] if index + 1 < len(records) else None

@@ -245,7 +245,8 @@ def start_import(*, kind: ImportKind, path: str, file_name: str, dry_run: bool, 
 
 # The registry asks for one permission; who may import depends on the file's kind, so the
 # import pages check may_import() for that kind instead.
-@register("import", title="Import", perm="housing.add_property")
+@register("import", title="Import", perm="housing.add_property",
+          result_template="housing/imports/_result.html")
 def run_import(job: BackgroundJob, progress: Progress) -> str:
     parameters = job.parameters
     kind = KINDS[parameters["kind"]]

@@ -26,14 +26,16 @@ class Runner:
     title: str
     perm: str
     func: Callable
+    result_template: str = ""  # shows a finished job's result_data on its page
 
 
 registry: dict[str, Runner] = {}
 
 
-def register(kind: str, *, title: str, perm: str):
+def register(kind: str, *, title: str, perm: str, result_template: str = ""):
     def decorator(func):
-        registry[kind] = Runner(kind=kind, title=title, perm=perm, func=func)
+        registry[kind] = Runner(kind=kind, title=title, perm=perm, func=func,
+                                result_template=result_template)
         return func
 
     return decorator

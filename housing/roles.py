@@ -134,12 +134,12 @@ REGISTER_PERMISSIONS: dict[str, list[str]] = {
 _READ_RENTS = ["rents.view_rentaccount", "rents.view_transaction", "rents.view_charge",
                "rents.view_rentweek", "rents.view_rentyear", "rents.view_chargetype"]
 RENT_PERMISSIONS: dict[str, list[str]] = {
-    CUSTOMER_ACCESS: [*_READ_RENTS],
+    CUSTOMER_ACCESS: [*_READ_RENTS, "rents.add_transaction"],
     HOUSING_OFFICER: [*_READ_RENTS],
-    INCOME_OFFICER: [*_READ_RENTS, "rents.run_rent"],
-    TEAM_LEADER: [*_READ_RENTS, "rents.run_rent"],
+    INCOME_OFFICER: [*_READ_RENTS, "rents.run_rent", "rents.add_transaction"],
+    TEAM_LEADER: [*_READ_RENTS, "rents.run_rent", "rents.add_transaction"],
     SYSTEM_ADMINISTRATOR: [
-        *_READ_RENTS, "rents.run_rent",
+        *_READ_RENTS, "rents.run_rent", "rents.add_transaction",
         *(f"rents.{action}_{model}" for action in ("add", "change")
           for model in ("rentyear", "rentweek", "chargetype", "charge")),
     ],

@@ -7,6 +7,7 @@ DJANGO_ENV chooses the profile: `development` (default; `make run`), `test` (pyt
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -154,7 +155,13 @@ CELERY_TASK_IGNORE_RESULT = True  # results live on the BackgroundJob row
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The weekly rent run, early on Monday morning (rents.tasks).
+    "weekly-rent-run": {
+        "task": "rents.tasks.scheduled_rent_run",
+        "schedule": crontab(minute=30, hour=2, day_of_week="mon"),
+    },
+}
 
 if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

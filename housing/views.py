@@ -84,15 +84,18 @@ def job_list(request):
     return render(request, "housing/job_list.html", {"page_obj": page})
 
 
+def _job_context(job) -> dict:
+    runner = registry.get(job.kind)
+    return {"job": job, "result_template": runner.result_template if runner else ""}
+
+
 def job_detail(request, pk: int):
-    job = _get_job(request, pk)
-    return render(request, "housing/job_detail.html", {"job": job})
+    return render(request, "housing/job_detail.html", _job_context(_get_job(request, pk)))
 
 
 @never_cache
 def job_progress(request, pk: int):
-    job = _get_job(request, pk)
-    return render(request, "housing/_job_progress.html", {"job": job})
+    return render(request, "housing/_job_progress.html", _job_context(_get_job(request, pk)))
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,8 @@ from rents.models import RentWeek
 from rents.services import post_rent_run
 
 
-@register("rent_run", title="Rent run", perm="rents.run_rent")
+@register("rent_run", title="Rent run", perm="rents.run_rent",
+          result_template="rents/_run_result.html")
 def run_rent(job: BackgroundJob, progress) -> str:
     week = RentWeek.objects.select_related("rent_year").get(pk=job.parameters["rent_week_id"])
     result = post_rent_run(week=week, by=job.started_by, at=timezone.now(), job_id=job.pk,

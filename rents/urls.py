@@ -1,18 +1,12 @@
 from django.urls import path
 
-from housing.views import module_home
+from rents import account_views, views
 
 app_name = "rents"
 
 urlpatterns = [
-    path(
-        "",
-        module_home,
-        {
-            "title": "Rents",
-            "perm": "housing.use_rents",
-            "summary": "Rent accounts, the weekly rent run, payments and statements.",
-        },
-        name="index",
-    ),
+    path("", views.index, name="index"),
+    path("run/", views.rent_run_start, name="run-start"),
+    path("accounts/<int:pk>/", account_views.account_detail, name="account"),
+    path("accounts/<int:pk>/payments/new/", account_views.payment_new, name="payment-new"),
 ]
