@@ -150,3 +150,23 @@ def _summarise(result: RentRunResult) -> None:
             ORDER BY t.reference LIMIT 200
         """, {"monday": week.start_date})
         result.without_charges = [reference for (reference,) in cursor.fetchall()]
+
+
+@transaction.atomic
+def reverse_transaction(*, transaction_id: int, reason: str, by: User, at: datetime):
+    """Correct a ledger row by posting its opposite, pointing back at it. A row is reversed
+    at most once (the database holds `reverses` unique); a reversal is never reversed."""
+    from rents.models import Transaction
+
+    original = Transaction.objects.select_for_update().get(pk=transaction_id)
+    if original.kind == Transaction.Kind.REVERSAL:
+        raise ValidationError("A reversal cannot itself be reversed: post a new entry instead.")
+    if Transaction.objects.filter(reverses=original).exists():
+        raise ValidationError("That entry has already been reversed.")
+    if not reason.strip():
+        raise ValidationError("Give the reason for the reversal.")
+    return Transaction.objects.create(
+        account_id=original.account_id, posted_on=at.date(), rent_week=original.rent_week,
+        kind=Transaction.Kind.REVERSAL, charge_type=original.charge_type,
+        amount_pence=-original.amount_pence, reference=f"Reverses #{original.pk}: {reason}"[:100],
+        source=Transaction.Source.OFFICER, reverses=original, created_by=by, created_at=at)

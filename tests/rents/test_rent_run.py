@@ -159,3 +159,22 @@ def test_the_rent_run_job_retried_after_a_lost_worker_charges_once(north, team_l
     assert [_balance(t) for t in tenancies] == [9876] * 6
     assert job.result_data["accounts_charged"] == 6
     assert "6 accounts charged" in job.result_summary
+
+
+def test_a_reversal_cancels_a_charge_once_and_keeps_both_rows(north, team_leader):
+    from rents.services import reverse_transaction
+
+    tenancy = _let(north, start=date(2020, 1, 6))
+    post_rent_run(week=rent_week_for(on=MONDAY), by=None, at=AT)
+    charge = Transaction.objects.get(account__tenancy=tenancy)
+    reversal = reverse_transaction(transaction_id=charge.pk, reason="charged in error",
+                                   by=team_leader, at=AT)
+    assert reversal.amount_pence == -9876 and reversal.reverses == charge
+    assert _balance(tenancy) == 0
+    assert Transaction.objects.filter(account__tenancy=tenancy).count() == 2
+    with pytest.raises(ValidationError, match="already been reversed"):
+        reverse_transaction(transaction_id=charge.pk, reason="again", by=team_leader, at=AT)
+    with pytest.raises(ValidationError, match="cannot itself be reversed"):
+        reverse_transaction(transaction_id=reversal.pk, reason="undo", by=team_leader, at=AT)
+    # The rerun of the week does not re-post the reversed charge: the week's charge exists.
+    assert post_rent_run(week=rent_week_for(on=MONDAY), by=None, at=AT).posted == 0
