@@ -19,6 +19,7 @@ from housing import audit, services
 from housing.access import get_object_for_user, require_perm, scope_for_user
 from housing.forms_register import AlertForm, PersonContactForm, PropertyForm
 from housing.models import Alert, Block, Estate, Patch, Person, Property
+from rents.account_views import property_rent_section
 from tenancies.models import Tenancy, TenancyMember
 
 
@@ -87,7 +88,9 @@ class Section:
 # In the order they appear, after the tenancies. A module adds its section by giving it a
 # template here (and a `load` for its data, with the user's scoping applied there).
 PROPERTY_SECTIONS: list[Section] = [
-    Section("rent-account", "Rent account", perm="housing.use_rents"),
+    # Every role that may read rent accounts sees the balance (Housing Officers too).
+    Section("rent-account", "Rent account", template="rents/_property_rent.html",
+            perm="rents.view_rentaccount", load=property_rent_section),
     Section("repairs", "Repairs", perm="housing.use_repairs"),
     Section("voids", "Voids", perm="housing.use_voids"),
     Section("cases", "Cases"),

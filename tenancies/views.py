@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from housing.access import get_object_for_user, require_perm, scope_for_user
 from housing.models import Property
+from rents.queries import account_summary, rent_account_for_tenancy
 from tenancies.forms import ACTIONS, SignUpForm, available_actions
 from tenancies.models import Tenancy, TenancyMember
 
@@ -34,6 +35,7 @@ def tenancy_detail(request, pk: int):
     today = timezone.localdate()
     members = list(tenancy.members.all())
     live = [m for m in members if m.end_date is None or m.end_date >= today]
+    account = rent_account_for_tenancy(request.user, tenancy)
     return render(request, "tenancies/tenancy_detail.html", {
         "tenancy": tenancy,
         "tenants": [m for m in live if m.role == "tenant"],
@@ -42,6 +44,7 @@ def tenancy_detail(request, pk: int):
         "events": tenancy.events.select_related("recorded_by"),
         "actions": available_actions(request.user, tenancy, today=today),
         "can_see_people": request.user.has_perm("housing.view_person"),
+        "rent": account_summary(account, today=today) if account else None,
     })
 
 
