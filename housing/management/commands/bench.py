@@ -12,7 +12,10 @@ search over a mix of 200 realistic queries (with, per kind of query, its times a
 found what they looked for, and the slowest searches; `--explain` adds their plans); /healthz.
 `--keep` leaves the scratch database for a closer look (`psql -d <database>_bench`).
 
-To add a figure (rent_run_seconds, ...), write a function like those below and add it to
+The rent run: BENCH_YEARS (2 unless set) years of weekly history, then the timed week, its raw
+INSERT ... SELECT baseline and a rerun (which must post nothing).
+
+To add a figure, write a function like those below and add it to
 FIGURES after whatever it needs (everything needs `migrate` first, most the seed).
 """
 
@@ -347,11 +350,72 @@ def measure_healthz(bench: Bench, *, requests: int = 200) -> dict[str, float]:
     return {"healthz_p95_ms": round(p95_ms(samples), 2)}
 
 
+RENT_WEEK = "2026-11-30"  # the week the timed rent run posts (the seed's "today" is 29 Nov)
+
+
+def measure_rent_run(bench: Bench) -> dict[str, float]:
+    """The weekly rent run over the seeded council, after BENCH_YEARS (default 2) years of
+    weekly history, as the background job runs it; the same rows posted by one raw
+    INSERT ... SELECT into an empty copy of the ledger (the floor); and a rerun, which must
+    post nothing."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from housing.jobs import execute_job
+    from housing.models import BackgroundJob
+    from rents.demo import seed_rent
+    from rents.models import RentWeek
+    from rents.services import _RENT_RUN_SQL, post_rent_run
+
+    seed_rent()
+    target = RentWeek.objects.get(start_date=date.fromisoformat(RENT_WEEK))
+    years = int(os.environ.get("BENCH_YEARS", "2"))
+    first = target.start_date - timedelta(weeks=52 * years)
+    history = list(RentWeek.objects.filter(start_date__gte=first,
+                                           start_date__lt=target.start_date))
+    started = time.perf_counter()
+    for week in history:
+        post_rent_run(week=week, by=None, at=timezone.now(), slices=1)
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) rents_transaction")
+        cursor.execute("SELECT count(*) FROM rents_transaction")
+        rows = cursor.fetchone()[0]
+    bench.say(f"history: {len(history)} weeks, {rows:,} ledger rows "
+              f"({time.perf_counter() - started:.1f} s)")
+
+    job = BackgroundJob.objects.create(kind="rent_run", parameters={"rent_week_id": target.pk},
+                                       created_at=timezone.now())
+    seconds = timed(lambda: execute_job(job_id=job.pk))
+    job.refresh_from_db()
+    bench.say(job.result_summary)
+
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_ledger_copy (LIKE rents_transaction INCLUDING ALL)")
+        cursor.execute("SELECT min(id), max(id) FROM rents_rentaccount")
+        low, high = cursor.fetchone()
+        sql = _RENT_RUN_SQL.replace("INSERT INTO rents_transaction",
+                                    "INSERT INTO bench_ledger_copy")
+        started = time.perf_counter()
+        cursor.execute(sql, {"by": None, "at": timezone.now(), "job": None, "week": target.pk,
+                             "low": low, "high": high})
+        baseline = time.perf_counter() - started
+        copied = cursor.rowcount
+        cursor.execute("DROP TABLE bench_ledger_copy")
+    rerun = post_rent_run(week=target, by=None, at=timezone.now())
+    bench.say(f"baseline: {copied:,} rows in {baseline:.2f} s; rerun posted {rerun.posted}")
+    return {"rent_run_seconds": round(seconds, 2),
+            "rent_run_baseline_seconds": round(baseline, 2),
+            "rent_run_ratio": round(seconds / baseline, 2) if baseline else None,
+            "rent_rerun_posted": rerun.posted}
+
+
 FIGURES: list[Callable[[Bench], dict[str, float]]] = [
     measure_migrate,
     measure_seed,  # BENCH_HOMES homes (100,000 unless set)
     settle,
     measure_search,
+    measure_rent_run,  # BENCH_YEARS years of weekly history first (2 unless set)
     measure_healthz,
 ]
 
