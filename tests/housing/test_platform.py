@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.html import escape
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_changes_to_a_core_record_are_in_its_audit_trail(client_for, team_leader
     page = client_for(team_leader).get(f"/patches/{north.pk}/").content.decode()
     assert "North and Riverside" in page
     assert "Changed" in page and "Created" in page
-    assert team_leader.display_name in page
+    assert escape(team_leader.display_name) in page
     assert "changed from North to North and Riverside" in page
 
 

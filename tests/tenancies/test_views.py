@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from django.utils.html import escape
 from guardian.shortcuts import assign_perm
 
 from housing.models import Alert, ConfidentialReadLog
@@ -47,7 +48,7 @@ def test_officer_sees_their_patch_pages(client_for, officer, letting):
         assert response.status_code == 200, path
         assert "Thistlewood" in response.content.decode()
     page = client.get(_pages(letting)[0]).content.decode()
-    assert f"North ({officer.display_name})" in page  # the patch and its officer
+    assert f"North ({escape(officer.display_name)})" in page  # the patch and its officer
 
 
 def test_officer_off_patch_gets_404(client_for, officer, elsewhere):
