@@ -50,7 +50,6 @@ ON CONFLICT (account_id, rent_week_id, charge_type_id)
 class RentRunResult:
     week: RentWeek
     posted: int = 0
-    slices: int = 0
     totals: dict[str, int] = field(default_factory=dict)
     accounts_charged: int = 0
     without_charges: list[str] = field(default_factory=list)
@@ -114,7 +113,6 @@ def post_rent_run(*, week: RentWeek, by: User | None, at: datetime, job_id: int 
             cursor.execute(_RENT_RUN_SQL, {"by": by.pk if by else None, "at": at, "job": job_id,
                                            "week": week.pk, "low": start, "high": end})
             result.posted += cursor.rowcount
-        result.slices = index
         if progress:
             progress.set_done(index)
     _summarise(result)
