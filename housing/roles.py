@@ -145,8 +145,27 @@ RENT_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Added with rent setting, payment files, suspense, write-offs and letters (issue #4).
+_READ_MONEY = ["rents.view_paymentfile", "rents.view_transfer", "rents.view_writeoff",
+               "rents.view_rentreview", "rents.view_rentreviewline", "rents.view_rentpolicy",
+               "rents.view_formularent", "tenancies.view_letter"]
+_INCOME_WORK = ["rents.import_payment_file", "rents.allocate_suspense",
+                "rents.record_adjustment", "rents.add_writeoff", "rents.propose_rent_review"]
+_APPROVALS = ["rents.approve_write_off", "rents.approve_rent_review"]
+MONEY_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER_ACCESS: ["tenancies.view_letter"],
+    HOUSING_OFFICER: ["tenancies.view_letter"],
+    INCOME_OFFICER: [*_READ_MONEY, *_INCOME_WORK],
+    TEAM_LEADER: [*_READ_MONEY, *_INCOME_WORK, *_APPROVALS],
+    SYSTEM_ADMINISTRATOR: [
+        *_READ_MONEY, *_INCOME_WORK, *_APPROVALS,
+        "rents.add_rentpolicy", "rents.change_rentpolicy",
+        "rents.add_formularent", "rents.change_formularent",
+    ],
+}
+
 # Every grant above, in the order the migrations made them (for tests that rebuild roles).
-ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS]
+ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS, MONEY_PERMISSIONS]
 
 
 def sync_all_role_permissions(apps) -> None:

@@ -159,3 +159,32 @@ class TenancyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.effective_date}"
+
+
+class Letter(models.Model):
+    """A letter sent to a tenancy's household, kept as the PDF that was produced (rent-change
+    letters now; arrears letters and notices later). `key` names what it is about, so a rerun
+    of the job that produced it makes no second copy."""
+
+    class Kind(models.TextChoices):
+        RENT_CHANGE = "rent_change", "Rent change"
+
+    tenancy = models.ForeignKey(Tenancy, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    key = models.CharField(max_length=100, help_text="For example rent-review-3.")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to="letters/%Y/%m/")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    job = models.ForeignKey("housing.BackgroundJob", on_delete=models.SET_NULL, null=True,
+                            blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenancy", "kind", "key"], name="letter_made_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
