@@ -6,4 +6,5 @@ class RentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from rents import jobs  # noqa: F401 - registers the rent run job
+        # Each module registers its background job kinds (housing.jobs) when imported.
+        from rents import jobs, payment_files, reports, setting  # noqa: F401

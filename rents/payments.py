@@ -4,7 +4,7 @@ A payment is a credit: its ledger row's amount is negative (see rents.models). P
 (#4, later) post in sets; this is the one-at-a-time path.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from housing.models import User
 from housing.money import format_pence
-from rents.models import RentAccount, RentWeek, Transaction
+from rents.models import RentAccount, Transaction
+from rents.services import week_containing
 
 # Far above any real single payment; it stops a slip of the keyboard (41250 for 412.50)
 # from posting a fortune, and keeps the amount well inside the column.
@@ -57,8 +58,7 @@ def record_payment(*, account_id: int, amount_pence: int, method: str, received_
 
     # The rent week the payment falls in, for collection reports (none before the first
     # rent year set up).
-    week = RentWeek.objects.filter(start_date__lte=received_on,
-                                   start_date__gt=received_on - timedelta(days=7)).first()
+    week = week_containing(received_on)
     return Transaction.objects.create(
         account=account, posted_on=received_on, rent_week=week, kind=Transaction.Kind.PAYMENT,
         method=method, amount_pence=-amount_pence, reference=reference.strip(),

@@ -46,6 +46,13 @@ ON CONFLICT (account_id, rent_week_id, charge_type_id)
 """
 
 
+def week_containing(day: date) -> RentWeek | None:
+    """The rent week `day` falls in, or None before the first rent year set up (ledger rows
+    carry it for collection figures)."""
+    return RentWeek.objects.filter(start_date__lte=day,
+                                   start_date__gt=day - timedelta(days=7)).first()
+
+
 @dataclass
 class RentRunResult:
     week: RentWeek
@@ -168,3 +175,66 @@ def reverse_transaction(*, transaction_id: int, reason: str, by: User, at: datet
         kind=Transaction.Kind.REVERSAL, charge_type=original.charge_type,
         amount_pence=-original.amount_pence, reference=f"Reverses #{original.pk}: {reason}"[:100],
         source=Transaction.Source.OFFICER, reverses=original, created_by=by, created_at=at)
+
+
+@transaction.atomic
+def post_transfer(*, from_account_id: int, to_account_id: int, amount_pence: int, reason: str,
+                  by: User, at: datetime, allocates_id: int | None = None):
+    """Move `amount_pence` from one account to another: a debit on the first (taking away its
+    credit) and a credit on the second, posted together with a Transfer row saying who, when
+    and why.
+
+    Allocating a suspense payment is a transfer from the suspense account with `allocates_id`
+    the payment sitting there: the whole payment moves, and the tenant's account receives it as
+    a payment by the same method on the date it was received, so statements and collection
+    figures show it where the money arrived. A payment is allocated at most once (the database
+    holds `Transfer.allocates` unique)."""
+    from rents.models import Transaction, Transfer
+
+    errors = {}
+    if amount_pence <= 0:
+        errors["amount_pence"] = "Enter an amount more than £0.00."
+    if from_account_id == to_account_id:
+        errors["to_account_id"] = "Choose a different account to move the money to."
+    if not reason.strip():
+        errors["reason"] = "Give the reason for the transfer."
+    if errors:
+        raise ValidationError(errors)
+    # Lock both accounts in id order, so two transfers between the same pair cannot deadlock.
+    accounts = {a.pk: a for a in RentAccount.objects.select_for_update().filter(
+        pk__in=sorted([from_account_id, to_account_id])).order_by("pk")}
+    if len(accounts) != 2:
+        raise ValidationError({"to_account_id": "That account does not exist."})
+    source, target = accounts[from_account_id], accounts[to_account_id]
+    if target.kind == RentAccount.Kind.SUSPENSE:
+        raise ValidationError({"to_account_id": "Money is not moved into suspense."})
+
+    in_kind, method, received_on, reference = (
+        Transaction.Kind.TRANSFER, "", at.date(), f"From {source.payment_reference}: {reason}")
+    allocated = None
+    if allocates_id is not None:
+        allocated = Transaction.objects.select_for_update().filter(
+            pk=allocates_id, account=source).first()
+        if allocated is None or allocated.amount_pence >= 0:
+            raise ValidationError("That is not a payment held in this account.")
+        if Transfer.objects.filter(allocates=allocated).exists():
+            raise ValidationError("That payment has already been allocated.")
+        if amount_pence != -allocated.amount_pence:
+            raise ValidationError({"amount_pence": "A suspense payment is allocated whole."})
+        in_kind, method, received_on = (Transaction.Kind.PAYMENT, allocated.method,
+                                        allocated.posted_on)
+        reference = f"{allocated.reference} (allocated from suspense)"
+
+    out_entry = Transaction.objects.create(
+        account=source, posted_on=at.date(), rent_week=week_containing(at.date()),
+        kind=Transaction.Kind.TRANSFER, amount_pence=amount_pence,
+        reference=f"To {target.payment_reference}: {reason}"[:100],
+        source=Transaction.Source.OFFICER, created_by=by, created_at=at)
+    in_entry = Transaction.objects.create(
+        account=target, posted_on=received_on, rent_week=week_containing(received_on),
+        kind=in_kind, method=method,
+        amount_pence=-amount_pence, reference=reference[:100],
+        payment_file_id=allocated.payment_file_id if allocated else None,
+        source=Transaction.Source.OFFICER, created_by=by, created_at=at)
+    return Transfer.objects.create(out_entry=out_entry, in_entry=in_entry, allocates=allocated,
+                                   reason=reason.strip()[:200], created_by=by, created_at=at)

@@ -1,0 +1,98 @@
+"""Transfers between accounts and allocating a suspense payment (rents.services.post_transfer):
+both rows post together with a Transfer row, or nothing posts."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+
+from rents.models import RentAccount, Transaction, Transfer
+from rents.services import post_transfer
+from tenancies import services as tenancy_services
+from tests.housing.factories import PersonFactory, PropertyFactory
+
+pytestmark = pytest.mark.django_db
+AT = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)
+
+
+def _account(patch) -> RentAccount:
+    tenancy = tenancy_services.sign_up(
+        property_id=PropertyFactory(estate__patch=patch).pk, tenancy_type="secure",
+        start_date=date(2024, 5, 6), tenant_ids=[PersonFactory().pk], by=None, at=AT)
+    return RentAccount.objects.get(tenancy=tenancy)
+
+
+def _balance(account) -> int:
+    return account.transactions.aggregate(s=Sum("amount_pence"))["s"] or 0
+
+
+@pytest.fixture
+def suspense():
+    return RentAccount.objects.create(kind=RentAccount.Kind.SUSPENSE,
+                                      payment_reference="TEST-SUSPENSE", opened_on=date(2024, 4, 1))
+
+
+def _suspense_payment(suspense, pence=2500, on=date(2026, 12, 1)):
+    return Transaction.objects.create(
+        account=suspense, posted_on=on, kind=Transaction.Kind.PAYMENT,
+        method=Transaction.Method.ALLPAY, amount_pence=-pence, reference="Allpay 99999",
+        source=Transaction.Source.PAYMENT_FILE, created_at=AT)
+
+
+def test_a_transfer_moves_credit_from_one_account_to_another(north, income_officer):
+    first, second = _account(north), _account(north)
+    Transaction.objects.create(account=first, posted_on=date(2026, 12, 1),
+                               kind=Transaction.Kind.ADJUSTMENT, amount_pence=-4000,
+                               source=Transaction.Source.OFFICER, created_at=AT)
+    transfer = post_transfer(from_account_id=first.pk, to_account_id=second.pk,
+                             amount_pence=1500, reason="Paid to the wrong account",
+                             by=income_officer, at=AT)
+    assert (_balance(first), _balance(second)) == (-2500, -1500)
+    assert transfer.out_entry.account == first and transfer.in_entry.account == second
+    assert transfer.created_by == income_officer and transfer.allocates is None
+
+
+def test_allocating_from_suspense_moves_the_whole_payment_once(north, income_officer,
+                                                               suspense):
+    account = _account(north)
+    payment = _suspense_payment(suspense)
+    transfer = post_transfer(from_account_id=suspense.pk, to_account_id=account.pk,
+                             amount_pence=2500, reason="Reference mistyped",
+                             by=income_officer, at=AT, allocates_id=payment.pk)
+    assert _balance(suspense) == 0 and _balance(account) == -2500
+    credit = transfer.in_entry
+    assert (credit.kind, credit.method, credit.posted_on) == ("payment", "allpay",
+                                                              date(2026, 12, 1))
+    assert payment.allocation == transfer
+    with pytest.raises(ValidationError, match="already been allocated"):
+        post_transfer(from_account_id=suspense.pk, to_account_id=account.pk, amount_pence=2500,
+                      reason="again", by=income_officer, at=AT, allocates_id=payment.pk)
+    assert Transaction.objects.filter(account=account).count() == 1
+
+
+@pytest.mark.parametrize(("amount", "same", "reason", "message"), [
+    (0, False, "x", "more than £0.00"),
+    (-5, False, "x", "more than £0.00"),
+    (100, True, "x", "different account"),
+    (100, False, "  ", "reason"),
+])
+def test_bad_transfers_post_nothing(north, income_officer, amount, same, reason, message):
+    first, second = _account(north), _account(north)
+    with pytest.raises(ValidationError, match=message):
+        post_transfer(from_account_id=first.pk, to_account_id=first.pk if same else second.pk,
+                      amount_pence=amount, reason=reason, by=income_officer, at=AT)
+    assert not Transaction.objects.exists() and not Transfer.objects.exists()
+
+
+def test_a_suspense_payment_is_allocated_whole_and_never_into_suspense(north, income_officer,
+                                                                      suspense):
+    account = _account(north)
+    payment = _suspense_payment(suspense)
+    with pytest.raises(ValidationError, match="allocated whole"):
+        post_transfer(from_account_id=suspense.pk, to_account_id=account.pk, amount_pence=100,
+                      reason="part", by=income_officer, at=AT, allocates_id=payment.pk)
+    with pytest.raises(ValidationError, match="not moved into suspense"):
+        post_transfer(from_account_id=account.pk, to_account_id=suspense.pk, amount_pence=100,
+                      reason="back", by=income_officer, at=AT)
+    assert Transaction.objects.count() == 1
