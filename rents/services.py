@@ -186,9 +186,9 @@ def post_transfer(*, from_account_id: int, to_account_id: int, amount_pence: int
 
     Allocating a suspense payment is a transfer from the suspense account with `allocates_id`
     the payment sitting there: the whole payment moves, and the tenant's account receives it as
-    a payment by the same method on the date it was received, so statements and collection
-    figures show it where the money arrived. A payment is allocated at most once (the database
-    holds `Transfer.allocates` unique)."""
+    a payment by the same method (or as a Housing Benefit credit) on the date it arrived, so
+    statements and collection figures show it where the money arrived. A payment is allocated
+    at most once (the database holds `Transfer.allocates` unique)."""
     from rents.models import Transaction, Transfer
 
     errors = {}
@@ -221,8 +221,8 @@ def post_transfer(*, from_account_id: int, to_account_id: int, amount_pence: int
             raise ValidationError("That payment has already been allocated.")
         if amount_pence != -allocated.amount_pence:
             raise ValidationError({"amount_pence": "A suspense payment is allocated whole."})
-        in_kind, method, received_on = (Transaction.Kind.PAYMENT, allocated.method,
-                                        allocated.posted_on)
+        # A payment stays a payment by its method, a Housing Benefit credit stays one.
+        in_kind, method, received_on = allocated.kind, allocated.method, allocated.posted_on
         reference = f"{allocated.reference} (allocated from suspense)"
 
     out_entry = Transaction.objects.create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rents import account_views, views
+from rents import account_views, payment_file_views, views
 
 app_name = "rents"
 
@@ -21,4 +21,9 @@ urlpatterns = [
     path("write-offs/<int:pk>/approve/", account_views.write_off_approve,
          name="write-off-approve"),
     path("write-offs/<int:pk>/reject/", account_views.write_off_reject, name="write-off-reject"),
+    path("payment-files/", payment_file_views.file_list, name="payment-files"),
+    path("payment-files/upload/", payment_file_views.file_upload, name="payment-file-upload"),
+    path("payment-files/<int:pk>/", payment_file_views.file_detail, name="payment-file"),
+    path("suspense/", payment_file_views.suspense, name="suspense"),
+    path("suspense/<int:pk>/allocate/", payment_file_views.allocate, name="suspense-allocate"),
 ]

@@ -96,3 +96,17 @@ def test_a_suspense_payment_is_allocated_whole_and_never_into_suspense(north, in
         post_transfer(from_account_id=account.pk, to_account_id=suspense.pk, amount_pence=100,
                       reason="back", by=income_officer, at=AT)
     assert Transaction.objects.count() == 1
+
+
+def test_a_housing_benefit_credit_allocated_from_suspense_stays_a_benefit_credit(
+        north, income_officer, suspense):
+    account = _account(north)
+    credit = Transaction.objects.create(
+        account=suspense, posted_on=date(2026, 11, 30), kind=Transaction.Kind.BENEFIT,
+        amount_pence=-8000, reference="HB claim 123", source=Transaction.Source.BENEFIT_FILE,
+        created_at=AT)
+    transfer = post_transfer(from_account_id=suspense.pk, to_account_id=account.pk,
+                             amount_pence=8000, reason="Claim reference on the wrong account",
+                             by=income_officer, at=AT, allocates_id=credit.pk)
+    assert (transfer.in_entry.kind, transfer.in_entry.posted_on) == ("benefit", date(2026, 11, 30))
+    assert _balance(account) == -8000 and _balance(suspense) == 0
