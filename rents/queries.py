@@ -4,6 +4,17 @@ the ledger with its running balance.
 The balance is always the sum of the account's rows (positive: arrears; negative: credit).
 The running balance is worked out in SQL for one page of rows at a time, so an account with
 years of history costs the same to show as a new one.
+
+Speed (EXPLAIN ANALYZE over 5,000 accounts with 2.7 years of weekly charges of up to three
+elements and weekly payments, 1.8 million rows): every read here is an index range on
+(account_id, posted_on, id); the account page's own SQL takes about 1-2 ms in all. What grows
+with history is the balance: it reads `amount_pence` from each of the account's rows in the
+table, and as the rent run inserts a week at a time, each row sits on its own page (a cold
+account of 267 rows: 144 pages read, 12.6 ms). The count and the page of 50 rows are cheap;
+the sum of the rows before the page reads pages the balance has just brought in. An index
+(account_id, posted_on, id) INCLUDE (amount_pence) in place of the current one makes the
+balance an index-only scan (0.1 ms for the same account, cold); it is a schema change, so it
+is proposed rather than made here.
 """
 
 from dataclasses import dataclass, field
@@ -223,10 +234,21 @@ class LedgerRow:
         parts = []
         if self.week_number is not None:
             parts.append(f"Week {self.week_number} of {self.year_label}")
-        if self.reference and not (self.kind == Transaction.Kind.CHARGE
-                                   and self.source == Transaction.Source.RENT_RUN):
-            parts.append(f"Reference {self.reference}")
+        if self.shown_reference:
+            parts.append(f"Reference {self.shown_reference}")
         return ", ".join(parts)
+
+    @property
+    def week_label(self) -> str:
+        """"35 of 2026/27", or "" for a row with no rent week."""
+        return f"{self.week_number} of {self.year_label}" if self.week_number is not None else ""
+
+    @property
+    def shown_reference(self) -> str:
+        """The reference, except a rent run's own, which only repeats the week."""
+        if self.kind == Transaction.Kind.CHARGE and self.source == Transaction.Source.RENT_RUN:
+            return ""
+        return self.reference
 
 
 def ledger_rows(account_id: int, *, offset: int, limit: int) -> list[LedgerRow]:

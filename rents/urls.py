@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rents import account_views, payment_file_views, views
+from rents import account_views, payment_file_views, report_views, statement_views, views
 
 app_name = "rents"
 
@@ -26,4 +26,8 @@ urlpatterns = [
     path("payment-files/<int:pk>/", payment_file_views.file_detail, name="payment-file"),
     path("suspense/", payment_file_views.suspense, name="suspense"),
     path("suspense/<int:pk>/allocate/", payment_file_views.allocate, name="suspense-allocate"),
+    path("accounts/<int:pk>/statement/", statement_views.statement, name="statement"),
+    path("reports/", report_views.index, name="reports"),
+    path("reports/jobs/<int:pk>/csv/", report_views.report_csv, name="report-csv"),
+    path("reports/<slug:kind>/", report_views.report_start, name="report-start"),
 ]
