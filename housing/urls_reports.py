@@ -1,10 +1,9 @@
 from django.urls import path
 
-from housing.views import module_home
+from housing.views import reports_home
 
 app_name = "reports"
 
 urlpatterns = [
-    path("", module_home, {"title": "Reports", "perm": "housing.use_reports",
-                           "summary": "Performance reports and returns."}, name="index"),
+    path("", reports_home, name="index"),
 ]

@@ -49,6 +49,12 @@ def module_home(request, *, title: str, perm: str, summary: str):
     return render(request, "housing/module_home.html", {"title": title, "summary": summary})
 
 
+def reports_home(request):
+    """The Reports module: each module's reports, as far as the user may run them."""
+    require_perm(request.user, "housing.use_reports")
+    return render(request, "housing/reports_home.html")
+
+
 @require_GET
 def search(request):
     query = request.GET.get("q", "").strip()

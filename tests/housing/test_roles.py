@@ -56,3 +56,10 @@ def test_council_tax_cannot_start_a_job_or_use_the_admin(client_for, council_tax
     from housing.models import BackgroundJob
 
     assert BackgroundJob.objects.count() == 0
+
+
+@pytest.mark.parametrize("persona", ["officer", "income_officer", "team_leader"])
+def test_the_reports_page_links_to_the_rent_reports(request, client_for, persona):
+    client = client_for(request.getfixturevalue(persona))
+    assert 'href="/rents/reports/"' in client.get("/reports/").content.decode()
+    assert client.get("/rents/reports/").status_code == 200
