@@ -1,6 +1,13 @@
 from django.urls import path
 
-from rents import account_views, payment_file_views, report_views, statement_views, views
+from rents import (
+    account_views,
+    payment_file_views,
+    report_views,
+    setting_views,
+    statement_views,
+    views,
+)
 
 app_name = "rents"
 
@@ -30,4 +37,14 @@ urlpatterns = [
     path("reports/", report_views.index, name="reports"),
     path("reports/jobs/<int:pk>/csv/", report_views.report_csv, name="report-csv"),
     path("reports/<slug:kind>/", report_views.report_start, name="report-start"),
+    path("setting/", setting_views.setting_index, name="setting"),
+    path("setting/propose/", setting_views.review_propose, name="review-propose"),
+    path("setting/reviews/<int:pk>/", setting_views.review_detail, name="review"),
+    path("setting/reviews/<int:pk>/homes.csv", setting_views.review_lines_csv,
+         name="review-csv"),
+    path("setting/reviews/<int:pk>/approve/", setting_views.review_approve,
+         name="review-approve"),
+    path("setting/reviews/<int:pk>/reject/", setting_views.review_reject, name="review-reject"),
+    path("setting/reviews/<int:pk>/letters/", setting_views.review_letters,
+         name="review-letters"),
 ]

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -45,7 +45,25 @@ def tenancy_detail(request, pk: int):
         "actions": available_actions(request.user, tenancy, today=today),
         "can_see_people": request.user.has_perm("housing.view_person"),
         "rent": account_summary(account, today=today) if account else None,
+        "letters": tenancy.letters.all() if request.user.has_perm(LETTER_PERM) else None,
     })
+
+
+LETTER_PERM = "tenancies.view_letter"
+
+
+def letter_download(request, pk: int, letter_pk: int):
+    """A letter kept on the tenancy, as its PDF. 404 unless the user may see the tenancy and
+    its letters."""
+    tenancy = get_object_for_user(request.user, Tenancy.objects.all(), pk=pk, request=request)
+    if not request.user.has_perm(LETTER_PERM):
+        raise Http404
+    letter = tenancy.letters.filter(pk=letter_pk).first()
+    if letter is None or not letter.file:
+        raise Http404
+    name = letter.file.name.rsplit("/", 1)[-1]
+    return FileResponse(letter.file.open("rb"), as_attachment=True, filename=name,
+                        content_type="application/pdf")
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,7 +28,9 @@ def test_income_officer_runs_the_rent_and_sees_the_summary(client_for, income_of
                                                           django_capture_on_commit_callbacks):
     week = RentWeek.objects.get(start_date=date(2026, 11, 30))
     client = client_for(income_officer)
-    assert "Run the rent for a week" in client.get("/rents/").content.decode()
+    rents_page = client.get("/rents/").content.decode()
+    assert "Run the rent for a week" in rents_page
+    assert "<title>Rents – " in rents_page and "Payment files</a>" in rents_page
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/rents/run/", {"week": week.pk})
     job = BackgroundJob.objects.get(kind="rent_run")
