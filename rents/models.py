@@ -185,7 +185,11 @@ class Transaction(models.Model):
         ordering = ["-posted_on", "-id"]
         permissions = [("record_adjustment",
                         "Can post adjustments, reversals, transfers and refunds")]
-        indexes = [models.Index(fields=["account", "posted_on", "id"])]
+        # The account page and statements read an account's rows in this order, and its
+        # balance sums their amounts: with the amount in the index that sum is an index-only
+        # scan, not one table page per row of history.
+        indexes = [models.Index(fields=["account", "posted_on", "id"], include=["amount_pence"],
+                                name="ledger_account_order")]
         constraints = [
             # A rent run posts one charge per account, week and charge type, however often
             # it is run or retried: the rerun's rows conflict and are skipped.
