@@ -666,7 +666,7 @@ BIG = (Property, Property.adaptations.through, Person, Tenancy, TenancyMember, T
 def _write(plan: Plan, say) -> dict:
     with connection.connection.cursor() as cursor:
         # Before any insert: a table with queued foreign-key checks cannot be altered.
-        restore = _set_aside_indexes(cursor, BIG)
+        restore = set_aside_indexes(cursor, BIG)
     patch_ids = [Patch.objects.get_or_create(code=code, defaults={"name": name})[0].pk
                  for code, name in plan.patches]
     estates = Estate.objects.bulk_create(
@@ -694,16 +694,17 @@ def _write(plan: Plan, say) -> dict:
             **counts}
 
 
-def _set_aside_indexes(cursor, models) -> list[str]:
+def set_aside_indexes(cursor, models, *, unique: bool = False) -> list[str]:
     """Drop the secondary indexes, exclusion constraints and foreign keys of the tables about
     to be loaded, and return the statements that put them back exactly as they were.
 
     Loading 100,000s of rows into tables with their GIN (trigram) and GiST (exclusion)
     indexes, and with a deferred foreign-key check queued per row, is several times slower
     than loading bare tables and then building each index in one pass and checking each
-    foreign key with one join. Primary keys and unique constraints stay (they are cheap, and
-    other tables' foreign keys depend on them). All of this happens inside the seed's
-    transaction: if anything fails, the schema is rolled back with the rows."""
+    foreign key with one join. Primary keys stay (other tables' foreign keys depend on them).
+    Unique constraints and indexes stay too unless `unique` (for a load that is unique by
+    construction, such as the bench's rent history: putting them back checks it). Run it in
+    the load's transaction: if anything fails, the schema is rolled back with the rows."""
     tables = [model._meta.db_table for model in models]
     cursor.execute("""
         SELECT format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
@@ -711,18 +712,20 @@ def _set_aside_indexes(cursor, models) -> list[str]:
                       pg_get_constraintdef(oid)),
                contype
           FROM pg_constraint
-         WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'x')
+         WHERE conrelid = ANY(%s::regclass[]) AND contype = ANY(%s)
         UNION ALL
         SELECT format('DROP INDEX %%s', indexrelid::regclass), pg_get_indexdef(indexrelid), 'i'
           FROM pg_index
          WHERE indrelid = ANY(%s::regclass[])
-           AND NOT (indisprimary OR indisunique OR indisexclusion)
-    """, [tables, tables])
+           AND NOT (indisprimary OR indisexclusion OR (indisunique AND NOT %s))
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid)
+    """, [tables, ["f", "x", "u"] if unique else ["f", "x"], tables, unique])
     found = cursor.fetchall()
     for drop, _, _ in found:
         cursor.execute(drop)
-    # Put back the plain indexes first, then the exclusion constraints, then foreign keys.
-    order = {"i": 0, "x": 1, "f": 2}
+    # Put back the plain indexes first, then unique and exclusion constraints, then foreign
+    # keys (which may need a unique constraint to point at).
+    order = {"i": 0, "u": 1, "x": 2, "f": 3}
     return [create for _, create, kind in sorted(found, key=lambda row: order[row[2]])]
 
 

@@ -128,7 +128,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker, cache --------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-BROKER_DIR = DATA_DIR / "broker"
+# The filesystem broker's folder; another one gives a process a private broker (the test
+# that kills a real worker runs its workers on one under its tmp_path).
+BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(DATA_DIR / "broker")))
 if TESTING:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
@@ -155,7 +157,20 @@ CELERY_TASK_IGNORE_RESULT = True  # results live on the BackgroundJob row
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Lost workers (housing.jobs): a running job beats every JOB_HEARTBEAT_SECONDS; beat queues
+# again a job whose heartbeat has stopped (or still queued) for JOB_STALE_AFTER_SECONDS, and
+# fails one that has been stopped JOB_MAX_ATTEMPTS times.
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 120, minimum=10)
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 20, minimum=1)
+if JOB_HEARTBEAT_SECONDS * 3 > JOB_STALE_AFTER_SECONDS:
+    raise ImproperlyConfigured("JOB_HEARTBEAT_SECONDS must be at most a third of "
+                               "JOB_STALE_AFTER_SECONDS, or live jobs would be taken for lost.")
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 CELERY_BEAT_SCHEDULE: dict = {
+    "requeue-stale-jobs": {
+        "task": "housing.tasks.requeue_stale_jobs",
+        "schedule": 60.0,
+    },
     # The weekly rent run, early on Monday morning (rents.tasks).
     "weekly-rent-run": {
         "task": "rents.tasks.scheduled_rent_run",

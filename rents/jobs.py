@@ -1,5 +1,8 @@
 """The rent run as a background job (housing.jobs)."""
 
+import time
+
+from django.conf import settings
 from django.utils import timezone
 
 from housing.jobs import register
@@ -13,6 +16,10 @@ from rents.services import post_rent_run
           result_template="rents/_run_result.html")
 def run_rent(job: BackgroundJob, progress) -> str:
     week = RentWeek.objects.select_related("rent_year").get(pk=job.parameters["rent_week_id"])
+    pause = float(job.parameters.get("pause_between_slices")
+                  or getattr(settings, "RENT_RUN_PAUSE_BETWEEN_SLICES", 0))
+    if pause:
+        progress = _Paced(progress, pause)
     result = post_rent_run(week=week, by=job.started_by, at=timezone.now(), job_id=job.pk,
                            progress=progress)
     # Saved here: execute_job reloads the job after the runner.
@@ -28,3 +35,20 @@ def run_rent(job: BackgroundJob, progress) -> str:
     total = sum(result.totals.values())
     return (f"{week}: {result.accounts_charged:,} accounts charged, {format_pence(total)} in "
             f"all. This run posted {result.posted:,} new charges.")
+
+
+class _Paced:
+    """Tests only: a pause after each slice, so that a test can watch the progress bar move
+    or kill the worker between slices. Set by the job parameter `pause_between_slices`
+    (seconds) or the setting RENT_RUN_PAUSE_BETWEEN_SLICES; without either there is none."""
+
+    def __init__(self, progress, pause: float) -> None:
+        self.progress = progress
+        self.pause = pause
+
+    def set_total(self, total: int) -> None:
+        self.progress.set_total(total)
+
+    def set_done(self, done: int) -> None:
+        self.progress.set_done(done)
+        time.sleep(self.pause)

@@ -1,6 +1,8 @@
 """The sample background job, run by a real Celery worker, and its progress bar moving to
 100% on the job page while the page polls for it."""
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,8 +11,8 @@ from tests.browser.helpers import assert_accessible, form_with, login, submit, s
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture
-def celery_worker(settings):
+@contextmanager
+def worker_thread(settings):
     """A real Celery worker in a thread of this process, taking jobs from the in-memory
     broker, instead of the eager mode the other tests use (where a job would finish inside
     the request that starts it, and there would be no progress to watch)."""
@@ -29,6 +31,12 @@ def celery_worker(settings):
             yield worker
     finally:
         app.conf.update(before)
+
+
+@pytest.fixture
+def celery_worker(settings):
+    with worker_thread(settings) as worker:
+        yield worker
 
 
 _PROGRESS = """() => {
