@@ -160,8 +160,10 @@ class Transaction(models.Model):
         BENEFIT_FILE = "benefit_file", "Housing Benefit file"
         OFFICER = "officer", "Officer"
 
+    # No index of its own: ledger_account_order leads with the account and serves every
+    # lookup by account (a second index would only add writes to every posting).
     account = models.ForeignKey(RentAccount, on_delete=models.PROTECT,
-                                related_name="transactions")
+                                related_name="transactions", db_index=False)
     posted_on = models.DateField()
     rent_week = models.ForeignKey(RentWeek, on_delete=models.PROTECT, null=True, blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)

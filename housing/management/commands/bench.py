@@ -14,7 +14,9 @@ found what they looked for, and the slowest searches; `--explain` adds their pla
 
 The rent run: BENCH_YEARS (2 unless set) years of weekly history (loaded with the ledger's
 indexes set aside), then the timed week, its raw INSERT ... SELECT baseline into a copy of the
-database, and a rerun (which must post nothing).
+database, and a rerun (which must post nothing). Then the account page's server time over
+that history (`statement_p95_ms`) and a 100,000-line payment file import
+(`payment_import_seconds`, its raw COPY baseline and their ratio).
 
 To add a figure, write a function like those below and add it to
 FIGURES after whatever it needs (everything needs `migrate` first, most the seed).
@@ -500,12 +502,31 @@ def _load_rent_history(weeks) -> int:
     return rows
 
 
+def measure_account_page(bench: Bench) -> dict[str, float]:
+    """The rent account page's server time (`statement_p95_ms`, goal <= 100) over 200 random
+    accounts with the rent history loaded (rents.bench_statements)."""
+    from rents.bench_statements import bench_account_page
+
+    return bench_account_page(samples=200)
+
+
+def measure_payment_import(bench: Bench) -> dict[str, float]:
+    """A 100,000-line payments file imported by the job's own code, against one raw COPY of
+    the same lines (as ledger rows) into a copy of the ledger; rolled back afterwards
+    (rents.bench_payments). Goal: payment_import_ratio <= 3."""
+    from rents.bench_payments import bench_payment_import
+
+    return bench_payment_import(lines=int(os.environ.get("BENCH_PAYMENT_LINES", "100000")))
+
+
 FIGURES: list[Callable[[Bench], dict[str, float]]] = [
     measure_migrate,
     measure_seed,  # BENCH_HOMES homes (100,000 unless set)
     settle,
     measure_search,
     measure_rent_run,  # BENCH_YEARS years of weekly history first (2 unless set)
+    measure_account_page,
+    measure_payment_import,
     measure_healthz,
 ]
 
