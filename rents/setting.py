@@ -327,7 +327,10 @@ def approve_rent_review(*, review_id: int, by: User, at: datetime, note: str = "
     if review.proposed_by_id == by.pk:
         raise ValidationError(SELF_APPROVAL)
     _move(review, Status.APPROVED)
-    year = review.rent_year
+    # The year's row locked before the "already run" check: a rent run holds it FOR SHARE
+    # while each slice posts, so either the approval sees a slice's rows and refuses, or it
+    # commits first and every slice charges the new rents.
+    year = RentYear.objects.select_for_update().get(pk=review.rent_year_id)
     dates = year_dates(year)
     _refuse_if_too_late(year, dates, at=at)
     if RentReview.objects.filter(rent_year=year, status=Status.APPROVED).exists():
@@ -468,9 +471,16 @@ def letter_key(review: RentReview) -> str:
 @transaction.atomic
 def start_rent_change_letters(*, review_id: int, by: User, at: datetime) -> BackgroundJob:
     """Queue the letters job for an approved review."""
-    review = RentReview.objects.get(pk=review_id)
+    # The lock makes two people pressing the button at once queue: the second sees the
+    # first's job and is refused, so the letters are never rendered twice over.
+    review = _lock_review(review_id)
     if review.status != Status.APPROVED:
         raise ValidationError("Rent-change letters are produced once the review is approved.")
+    if BackgroundJob.objects.filter(
+            kind="rent_change_letters", parameters__review_id=review.pk,
+            status__in=[BackgroundJob.Status.QUEUED, BackgroundJob.Status.RUNNING]).exists():
+        raise ValidationError("The letters for this review are already being produced: "
+                              "follow that job's progress.")
     return start_job(kind="rent_change_letters", parameters={"review_id": review.pk}, by=by,
                      at=at)
 
@@ -570,6 +580,7 @@ def produce_rent_change_letters(*, review_id: int, by: User | None, at: datetime
                 "old_total_pence": sum(row["old_pence"] for row in rows),
                 "new_total_pence": sum(row["new_pence"] for row in rows),
                 "year": year,
+                "policy": year.policy,
                 "dates": dates,
                 "letter_date": timezone.localdate(at),
             }, title=title)

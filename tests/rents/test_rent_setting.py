@@ -311,6 +311,7 @@ def test_letters_one_per_live_tenancy_and_a_rerun_makes_no_more(proposed, homes,
     for expected in ["Ada Quinn", "1 Below Road", tenancy.reference, "5 April 2027",
                      "£94.32", "£99.09", "Heating", "£12.50", "£106.82", "£111.59",
                      "52 rent weeks", "2 of them are rent-free", "50 weeks",
+                     "September before (3%) plus 1%",
                      "Housing Benefit", "Universal Credit"]:
         assert expected in text, expected
 
@@ -330,6 +331,17 @@ def test_the_letters_job_moves_its_progress_bar(proposed, tenancy, team_leader,
     assert (job.progress_done, job.progress_total) == (1, 1)
     assert job.result_summary == "1 rent-change letter made."
     assert Letter.objects.get().job_id == job.pk
+
+
+def test_letters_are_not_started_twice_while_a_job_is_waiting(proposed, tenancy, team_leader,
+                                                            income_officer):
+    approve_rent_review(review_id=proposed.pk, by=team_leader, at=LATER)
+    first = start_rent_change_letters(review_id=proposed.pk, by=income_officer, at=LATER)
+    with pytest.raises(ValidationError, match="already being produced"):
+        start_rent_change_letters(review_id=proposed.pk, by=team_leader, at=LATER)
+    BackgroundJob.objects.filter(pk=first.pk).update(status=BackgroundJob.Status.SUCCEEDED)
+    assert start_rent_change_letters(review_id=proposed.pk, by=team_leader, at=LATER).pk != \
+        first.pk
 
 
 # --- Screens: who may open each ------------------------------------------------------------
