@@ -185,16 +185,26 @@ def _transfer_target(request, account: RentAccount, reference: str):
     return get_account_for_user(request.user, found.pk, request=request), None
 
 
+# What the user typed in step two, carried through finding the account again.
+_TYPED = ("amount", "reason")
+
+
 @require_http_methods(["GET", "POST"])
 def transfer_new(request, pk: int):
     """Move money to another account: find it by its reference (a GET form), see its address
-    and tenants to be sure, then give the amount and the reason (POST)."""
+    and tenants to be sure, then give the amount and the reason (POST).
+
+    When a POST's account cannot be found (it may have left the user's patch since), step one
+    is shown again as a POST form carrying the amount and reason typed, so finding the account
+    again brings them back (with the account shown again before anything moves)."""
     account = _adjustable_account(request, pk, ADJUST_PERM)
     posted = request.method == "POST"
+    finding = posted and request.POST.get("step") == "find"
     if posted:
         find = FindAccountForm({"reference": request.POST.get("reference", "")})
     else:
         find = FindAccountForm(request.GET if "reference" in request.GET else None)
+    typed = {name: request.POST.get(name, "") for name in _TYPED} if posted else {}
     form = target = None
     if find.is_bound and find.is_valid():
         reference = find.cleaned_data["reference"].strip()
@@ -202,9 +212,10 @@ def transfer_new(request, pk: int):
         if problem:
             find.add_error("reference", problem)
         else:
-            form = TransferForm(request.POST if posted else None,
-                                initial={"reference": target.payment_reference})
-    if posted and form is not None and form.is_valid():
+            initial = {"reference": target.payment_reference, **typed}
+            form = TransferForm(request.POST if posted and not finding else None,
+                                initial=initial)
+    if posted and not finding and form is not None and form.is_valid():
         data = form.cleaned_data
         try:
             post_transfer(from_account_id=account.pk, to_account_id=target.pk,
@@ -220,6 +231,7 @@ def transfer_new(request, pk: int):
     return _account_form_page(
         request, account, "rents/adjustments/transfer_form.html", form,
         heading="Move money to another account", find=find,
+        typed={name: value for name, value in typed.items() if value},
         target=target, target_summary=account_summary(target, today=today) if target else None,
         target_tenants=[m for m in target.tenancy.members.all() if m.end_date is None
                         or m.end_date >= today] if target and target.tenancy else [])

@@ -201,7 +201,11 @@ def record_refund(*, account_id: int, amount_pence: int, method: str, reason: st
 def record_adjustment(*, account_id: int, direction: str, amount_pence: int, reason: str,
                       by: User, at: datetime) -> Transaction:
     """Post an ADJUSTMENT: a debit adds to what is owed, a credit takes off it. The officer
-    chooses the direction and types a positive amount, so a sign is never guessed."""
+    chooses the direction and types a positive amount, so a sign is never guessed.
+
+    A credit takes off at most what is owed now: one person alone must not make a credit that
+    a refund could then pay out. Debt relief is a write-off (a second person approves it) and
+    a wrong charge is reversed."""
     account = _lock_account(account_id)
     errors: dict = {}
     _check_not_suspense(account, errors, "An adjustment")
@@ -210,6 +214,14 @@ def record_adjustment(*, account_id: int, direction: str, amount_pence: int, rea
     _check_amount(amount_pence, errors)
     if not reason.strip():
         errors["reason"] = "Give the reason for the adjustment."
+    if direction == Direction.CREDIT and "amount_pence" not in errors:
+        owed = balance_pence(account.pk)
+        if amount_pence > owed:
+            errors["amount_pence"] = (
+                f"A credit adjustment can take off at most what is owed now "
+                f"({format_pence(max(owed, 0))}), so it cannot put the account in credit. "
+                f"To undo a wrong charge, reverse that charge. To clear a debt that cannot be "
+                f"collected, request a write-off.")
     if errors:
         raise ValidationError(errors)
     sign = 1 if direction == Direction.DEBIT else -1
@@ -223,12 +235,19 @@ def record_adjustment(*, account_id: int, direction: str, amount_pence: int, rea
 def reversal_refusal(entry: Transaction) -> str | None:
     """Why `entry` cannot be reversed, or None when it can. A reversal is never reversed,
     a row at most once, and one half of a move between accounts is not reversed alone (that
-    would create or lose money: the move is undone by moving it back)."""
+    would create or lose money: the move is undone by moving it back). The exception is the
+    tenant's side of a payment allocated from suspense: it is that payment, and when the
+    payment bounces it is reversed like any other. The suspense side of an allocation, and
+    the suspense payment it allocated, stay as they are."""
     if entry.kind == Transaction.Kind.REVERSAL:
         return "A reversal cannot itself be reversed: post a new entry instead."
     if Transaction.objects.filter(reverses=entry).exists():
         return "That entry has already been reversed."
-    if Transfer.objects.filter(Q(out_entry=entry) | Q(in_entry=entry)).exists():
+    if Transfer.objects.filter(allocates=entry).exists():
+        return ("That payment has been allocated to the account it belongs to. To reverse it, "
+                "reverse it on that account.")
+    if Transfer.objects.filter(Q(out_entry=entry) | Q(in_entry=entry, allocates__isnull=True)
+                               ).exists():
         return ("That entry is one half of a move between accounts. To undo it, move the "
                 "money back instead.")
     return None
@@ -261,12 +280,14 @@ def reversible_ids(account_id: int, ids) -> set[int]:
     ids = list(ids)
     if not ids:
         return set()
-    halves = Transfer.objects.filter(Q(out_entry_id__in=ids) | Q(in_entry_id__in=ids))
+    moves = Transfer.objects.filter(Q(out_entry_id__in=ids) | Q(in_entry_id__in=ids)
+                                    | Q(allocates_id__in=ids))
     return set(
         Transaction.objects.filter(account_id=account_id, pk__in=ids, reversed_by__isnull=True)
         .exclude(kind=Transaction.Kind.REVERSAL)
-        .exclude(pk__in=halves.values("out_entry_id"))
-        .exclude(pk__in=halves.values("in_entry_id"))
+        .exclude(pk__in=moves.values("out_entry_id"))
+        .exclude(pk__in=moves.filter(allocates__isnull=True).values("in_entry_id"))
+        .exclude(pk__in=moves.filter(allocates__isnull=False).values("allocates_id"))
         .values_list("pk", flat=True))
 
 

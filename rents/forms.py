@@ -2,7 +2,7 @@
 service's refusals come back next to the field they are about."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from housing.forms_register import ServiceForm
 from housing.money import MoneyError, pounds_to_pence
@@ -12,7 +12,7 @@ from tenancies.forms import DateInput
 
 # The service's argument names -> this form's fields.
 _SERVICE_FIELDS = {"amount_pence": "amount", "method": "method", "received_on": "received_on",
-                   "reference": "reference", "to_account_id": "reference"}
+                   "reference": "reference"}
 
 # What an officer types as a reason goes on the ledger row (its reference holds 100
 # characters, and a reversal puts "Reverses #id: " before it).
@@ -106,9 +106,12 @@ class _AccountServiceForm(ServiceForm):
     """A form whose service refusals, keyed by the service's argument names, are put on the
     form's own fields."""
 
+    service_fields = _SERVICE_FIELDS
+
     def add_service_errors(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
-            error = ValidationError({_SERVICE_FIELDS.get(name, name): errors
+            fields = self.service_fields
+            error = ValidationError({fields.get(name, name): errors
                                      for name, errors in error.error_dict.items()})
         super().add_service_errors(error)
 
@@ -129,7 +132,8 @@ class RefundForm(_AccountServiceForm):
 class AdjustmentForm(_AccountServiceForm):
     direction = forms.ChoiceField(
         label="Is it a debit or a credit?", widget=forms.RadioSelect, choices=Direction.choices,
-        help_text="A debit adds to what the tenant owes. A credit takes it off.",
+        help_text="A debit adds to what the tenant owes. A credit takes it off, up to what "
+                  "is owed now: it cannot put the account in credit.",
         error_messages={"required": "Select whether it is a debit or a credit."})
     amount = _amount_field("Amount", "Enter the amount of the adjustment.")
     reason = _reason_field("Reason for the adjustment", "Enter the reason for the adjustment.")
@@ -175,8 +179,11 @@ class FindAccountForm(forms.Form):
 
 class TransferForm(_AccountServiceForm):
     """Step two: the account found in step one (carried as its reference), the amount and
-    why."""
+    why. The reference is a hidden field, so a refusal about the account the money goes to is
+    about the whole form (the error summary lists it without a link to a field no one sees)."""
 
+    service_fields = {**_SERVICE_FIELDS, "reference": NON_FIELD_ERRORS,
+                      "to_account_id": NON_FIELD_ERRORS}
     reference = forms.CharField(max_length=30, widget=forms.HiddenInput,
                                 error_messages={"required": "Find the account to move the "
                                                             "money to first."})

@@ -10,8 +10,11 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from housing.models import User
+from housing.money import format_pence
 from rents.models import RentAccount, RentWeek
 from tenancies.models import Tenancy
 
@@ -127,6 +130,10 @@ def post_rent_run(*, week: RentWeek, by: User | None, at: datetime, job_id: int 
         progress.set_total(len(bounds))
     for index, (start, end) in enumerate(bounds, start=1):
         with transaction.atomic(), connection.cursor() as cursor:
+            # Shares the year with other slices and runs; a rent review's approval, which
+            # changes the year's charges, waits for the slice or makes the slice wait.
+            cursor.execute("SELECT 1 FROM rents_rentyear WHERE id = %s FOR SHARE",
+                           [week.rent_year_id])
             cursor.execute(_RENT_RUN_SQL, {"by": by.pk if by else None, "at": at, "job": job_id,
                                            "week": week.pk, "low": start, "high": end})
             result.posted += cursor.rowcount
@@ -184,7 +191,8 @@ def reverse_transaction(*, transaction_id: int, reason: str, by: User, at: datet
     if not reason.strip():
         raise ValidationError("Give the reason for the reversal.")
     return Transaction.objects.create(
-        account_id=original.account_id, posted_on=at.date(), rent_week=original.rent_week,
+        account_id=original.account_id, posted_on=timezone.localdate(at),
+        rent_week=original.rent_week,
         kind=Transaction.Kind.REVERSAL, charge_type=original.charge_type,
         amount_pence=-original.amount_pence, reference=f"Reverses #{original.pk}: {reason}"[:100],
         source=Transaction.Source.OFFICER, reverses=original, created_by=by, created_at=at)
@@ -203,10 +211,14 @@ def post_transfer(*, from_account_id: int, to_account_id: int, amount_pence: int
     statements and collection figures show it where the money arrived. A payment is allocated
     at most once (the database holds `Transfer.allocates` unique)."""
     from rents.models import Transaction, Transfer
+    from rents.payments import MAX_PAYMENT_PENCE
 
+    today = timezone.localdate(at)
     errors = {}
     if amount_pence <= 0:
         errors["amount_pence"] = "Enter an amount more than £0.00."
+    elif amount_pence > MAX_PAYMENT_PENCE:
+        errors["amount_pence"] = f"Enter an amount of {format_pence(MAX_PAYMENT_PENCE)} or less."
     if from_account_id == to_account_id:
         errors["to_account_id"] = "Choose a different account to move the money to."
     if not reason.strip():
@@ -223,7 +235,7 @@ def post_transfer(*, from_account_id: int, to_account_id: int, amount_pence: int
         raise ValidationError({"to_account_id": "Money is not moved into suspense."})
 
     in_kind, method, received_on, reference = (
-        Transaction.Kind.TRANSFER, "", at.date(), f"From {source.payment_reference}: {reason}")
+        Transaction.Kind.TRANSFER, "", today, f"From {source.payment_reference}: {reason}")
     allocated = None
     if allocates_id is not None:
         allocated = Transaction.objects.select_for_update().filter(
@@ -237,9 +249,17 @@ def post_transfer(*, from_account_id: int, to_account_id: int, amount_pence: int
         # A payment stays a payment by its method, a Housing Benefit credit stays one.
         in_kind, method, received_on = allocated.kind, allocated.method, allocated.posted_on
         reference = f"{allocated.reference} (allocated from suspense)"
+    else:
+        # Only money an account holds moves: its credit. Moving more would put it into
+        # arrears to make a credit elsewhere that could then be refunded.
+        credit = -(source.transactions.aggregate(total=Sum("amount_pence"))["total"] or 0)
+        if amount_pence > credit:
+            raise ValidationError({"amount_pence": (
+                f"This account holds {format_pence(max(credit, 0))} in credit; only that much "
+                f"can be moved.")})
 
     out_entry = Transaction.objects.create(
-        account=source, posted_on=at.date(), rent_week=week_containing(at.date()),
+        account=source, posted_on=today, rent_week=week_containing(today),
         kind=Transaction.Kind.TRANSFER, amount_pence=amount_pence,
         reference=f"To {target.payment_reference}: {reason}"[:100],
         source=Transaction.Source.OFFICER, created_by=by, created_at=at)

@@ -2,6 +2,7 @@
 the account's "Other actions"): each service's rules, who may use each screen, and what the
 account shows afterwards."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from rents import adjustments
 from rents.models import RentAccount, Transaction, Transfer
+from rents.reports import Scope, collection_rate
 from rents.services import post_transfer, reverse_transaction
 from tenancies import services as tenancy_services
 from tests.housing.factories import PersonFactory, PropertyFactory
@@ -136,16 +138,43 @@ def test_adjustments_refused(income_officer, account, direction, amount, reason,
     assert not Transaction.objects.exists()
 
 
-@pytest.mark.parametrize(("direction", "amount", "signed"), [("debit", 1234, 1234),
-                                                             ("credit", 1234, -1234),
-                                                             ("credit", 1, -1)])
-def test_an_adjustment_posts_in_the_direction_chosen(income_officer, account, direction,
-                                                     amount, signed):
+@pytest.mark.parametrize(("start", "direction", "amount", "signed"), [
+    (0, "debit", 1234, 1234),
+    (-5000, "debit", 1234, 1234),  # a debit is never limited by the balance
+    (1234, "credit", 1234, -1234),  # a credit takes off up to all that is owed
+    (1234, "credit", 1, -1),
+])
+def test_an_adjustment_posts_in_the_direction_chosen(income_officer, account, start,
+                                                     direction, amount, signed):
+    if start:
+        post(account, start)
     row = adjustments.record_adjustment(account_id=account.pk, direction=direction,
                                         amount_pence=amount, reason="Keying error",
                                         by=income_officer, at=AT)
     assert (row.kind, row.amount_pence, row.reference) == ("adjustment", signed, "Keying error")
-    assert balance(account) == signed
+    assert balance(account) == start + signed
+
+
+@pytest.mark.parametrize(("start", "amount", "owed"), [
+    (1234, 1235, "£12.34"),  # more than the arrears
+    (0, 1, "£0.00"),  # a clear account
+    (-5000, 100, "£0.00"),  # an account already in credit
+])
+def test_a_credit_adjustment_takes_off_at_most_what_is_owed(income_officer, account, start,
+                                                            amount, owed):
+    """A credit adjustment must not make a credit that could then be refunded: one person
+    alone would have paid money out. Debt relief is a write-off, a wrong charge reversed."""
+    if start:
+        post(account, start)
+    before = snapshot()
+    with pytest.raises(ValidationError) as refused:
+        adjustments.record_adjustment(account_id=account.pk, direction="credit",
+                                      amount_pence=amount, reason="Goodwill",
+                                      by=income_officer, at=AT)
+    message = " ".join(refused.value.message_dict["amount_pence"])
+    assert f"A credit adjustment can take off at most what is owed now ({owed})" in message
+    assert "reverse that charge" in message and "request a write-off" in message
+    assert snapshot() == before
 
 
 def test_nothing_but_allocation_happens_on_the_suspense_account(income_officer, suspense):
@@ -180,7 +209,7 @@ def _reversal_cases(account, other, by):
     charge = post(account, 9876)
     reversal = reverse_transaction(transaction_id=post(account, 500).pk, reason="x", by=by,
                                    at=AT)
-    post(account, -4000)
+    post(account, -15000)  # in credit by £51.24, so there is money to move
     transfer = post_transfer(from_account_id=account.pk, to_account_id=other.pk,
                              amount_pence=1000, reason="Wrong account", by=by, at=AT)
     foreign = post(other, 300)
@@ -222,6 +251,74 @@ def test_reversible_rows_follow_the_same_rules(income_officer, account, north):
     assert len(allowed) == 2  # the first charge and the payment
 
 
+def _allocated(account, suspense, by, pence=2500):
+    """A card payment of `pence` that landed in suspense on 2 December, allocated to
+    `account`."""
+    payment = Transaction.objects.create(
+        account=suspense, posted_on=date(2026, 12, 2), kind="payment", method="allpay",
+        amount_pence=-pence, reference="Allpay 4471", source="payment_file", created_at=AT)
+    return post_transfer(from_account_id=suspense.pk, to_account_id=account.pk,
+                         amount_pence=pence, reason="Reference mistyped", by=by, at=AT,
+                         allocates_id=payment.pk)
+
+
+def test_a_payment_allocated_from_suspense_that_bounces_is_reversed(income_officer, account,
+                                                                    suspense):
+    """The tenant's side of an allocation is the payment itself: when it bounces it is
+    reversed like any payment, and the collection rate counts it as a payment reversed."""
+    post(account, 9000, on=date(2026, 12, 7))  # the week's rent
+    transfer = _allocated(account, suspense, income_officer)
+    scope = Scope(patch_ids=None, suspense=True)
+    week = {"start": date(2026, 11, 30), "end": date(2026, 12, 13)}
+    assert collection_rate(**week, scope=scope).data["total"]["collected"] == 2500
+    assert balance(account) == 6500
+    assert transfer.in_entry.pk in adjustments.reversible_ids(account.pk,
+                                                              [transfer.in_entry.pk])
+
+    row = adjustments.reverse_entry(account_id=account.pk, transaction_id=transfer.in_entry.pk,
+                                    reason="Payment returned unpaid", by=income_officer, at=AT)
+    assert (row.kind, row.amount_pence, row.reverses, row.account, row.posted_on) == (
+        "reversal", 2500, transfer.in_entry, account, TODAY)
+    assert balance(account) == 9000 and balance(suspense) == 0
+    figures = collection_rate(**week, scope=scope).data["total"]
+    assert (figures["collected"], figures["debited"]) == (0, 9000)
+    with pytest.raises(ValidationError, match="already been reversed"):
+        adjustments.reverse_entry(account_id=account.pk, transaction_id=transfer.in_entry.pk,
+                                  reason="again", by=income_officer, at=AT)
+
+
+def test_the_suspense_side_of_an_allocation_is_not_reversed(income_officer, account,
+                                                            suspense):
+    transfer = _allocated(account, suspense, income_officer)
+    before = snapshot()
+    for pk, message in [(transfer.out_entry_id, "one half of a move between accounts"),
+                        (transfer.allocates_id, "has been allocated to the account it belongs")]:
+        with pytest.raises(ValidationError, match=message):
+            adjustments.reverse_entry(account_id=suspense.pk, transaction_id=pk, reason="Why",
+                                      by=income_officer, at=AT)
+    assert adjustments.reversible_ids(suspense.pk, [transfer.out_entry_id,
+                                                    transfer.allocates_id]) == set()
+    assert snapshot() == before
+
+
+def test_a_bounced_allocated_payment_is_reversed_from_the_account_page(client_for, team_leader,
+                                                                       account, suspense):
+    post(account, 9000)
+    transfer = _allocated(account, suspense, team_leader)
+    client = client_for(team_leader)
+    link = f"/rents/accounts/{account.pk}/transactions/{transfer.in_entry_id}/reverse/"
+    page = client.get(f"/rents/accounts/{account.pk}/").content.decode()
+    assert link in page and "£65.00</span> in arrears" in page
+    form = client.get(link).content.decode()
+    assert "Reverse this entry" in form and "£25.00" in form
+    response = client.post(link, {"reason": "Payment returned unpaid"})
+    assert response["Location"] == f"/rents/accounts/{account.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Entry reversed." in page and "£90.00</span> in arrears" in page
+    assert "Reverses #" in page and "Payment returned unpaid" in page
+    assert balance(account) == 9000
+
+
 # --- Who may use the screens -----------------------------------------------------------------
 
 
@@ -235,7 +332,7 @@ def _posts(account, entry, other):
     base = f"/rents/accounts/{account.pk}"
     return [
         (f"{base}/refunds/new/", {"amount": "10.00", "method": "card", "reason": "x"}),
-        (f"{base}/adjustments/new/", {"direction": "credit", "amount": "10.00", "reason": "x"}),
+        (f"{base}/adjustments/new/", {"direction": "debit", "amount": "10.00", "reason": "x"}),
         (f"{base}/transfers/new/", {"reference": other.payment_reference, "amount": "10.00",
                                     "reason": "x"}),
         (f"{base}/transactions/{entry.pk}/reverse/", {"reason": "x"}),
@@ -421,6 +518,27 @@ def test_an_adjustment_needs_a_direction_and_keeps_what_was_typed(client_for, in
     assert not Transaction.objects.exists()
 
 
+def test_a_credit_adjustment_beyond_what_is_owed_is_refused_on_the_page(client_for,
+                                                                        income_officer,
+                                                                        account):
+    post(account, 1000)
+    client = client_for(income_officer)
+    path = f"/rents/accounts/{account.pk}/adjustments/new/"
+    form = client.get(path).content.decode()
+    assert "A credit takes it off, up to what is owed now" in form
+    assert "A credit adjustment can take off at most what is owed now" in form
+    response = client.post(path, {"direction": "credit", "amount": "10.01",
+                                  "reason": "KEEP-ME"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "take off at most what is owed now (£10.00)" in " ".join(
+        response.context["form"].errors["amount"])
+    assert 'value="10.01"' in page and "KEEP-ME" in page
+    assert re.search(r'<input[^>]*value="credit"[^>]*checked', page)
+    assert balance(account) == 1000
+
+
 def test_moving_money_finds_the_account_shows_it_and_moves_it(client_for, income_officer,
                                                              account, north):
     other = let(north, address="14 Mill Lane", name=("Rhys", "Penhallow"))
@@ -469,9 +587,79 @@ def test_moving_money_needs_an_account_the_officer_can_see(client_for, income_of
     page = client.get(path, {"reference": reference}).content.decode()
     assert "There is a problem" in page and message in page
     assert "Move money</button>" not in page
-    response = client.post(path, {"reference": reference, "amount": "1.00", "reason": "x"})
-    assert response.status_code == 200 and message in response.content.decode()
+    response = client.post(path, {"reference": reference, "amount": "1.23",
+                                  "reason": "KEEP-ME"})
+    page = response.content.decode()
+    assert response.status_code == 200 and message in page
+    # What was typed is kept, carried by the form that finds the account again.
+    assert 'value="1.23"' in page and 'value="KEEP-ME"' in page
     assert not Transfer.objects.exists() and account.transactions.count() == 1
+
+
+def test_finding_the_account_again_brings_back_what_was_typed(client_for, income_officer,
+                                                             account, north):
+    other = let(north, address="14 Mill Lane", name=("Rhys", "Penhallow"))
+    post(account, -5000)
+    client = client_for(income_officer)
+    path = f"/rents/accounts/{account.pk}/transfers/new/"
+    page = client.post(path, {"reference": "NOPE-123", "amount": "12.34",
+                              "reason": "Paid to the wrong account"}).content.decode()
+    assert "No rent account you can see has the reference NOPE-123" in page
+    assert 'method="post"' in page and 'name="step" value="find"' in page
+    # Finding it shows the account to be sure, with the amount and reason filled in, and
+    # moves nothing yet.
+    response = client.post(path, {"step": "find", "reference": other.payment_reference,
+                                  "amount": "12.34", "reason": "Paid to the wrong account"})
+    page = response.content.decode()
+    assert "14 Mill Lane" in page and "Rhys Penhallow" in page and "Move money</button>" in page
+    assert 'value="12.34"' in page and "Paid to the wrong account</textarea>" in page
+    assert "There is a problem" not in page and not Transfer.objects.exists()
+    response = client.post(path, {"reference": other.payment_reference, "amount": "12.34",
+                                  "reason": "Paid to the wrong account"})
+    assert response.status_code == 302
+    assert (balance(account), balance(other)) == (-5000 + 1234, -1234)
+
+
+@pytest.mark.parametrize(("start", "amount", "message"), [
+    (-5000, "50.01", "This account holds £50.00 in credit; only that much can be moved."),
+    (2000, "1.00", "This account holds £0.00 in credit; only that much can be moved."),
+    (-5000, "100000.01", "Enter an amount of £100,000.00 or less."),
+])
+def test_moving_more_than_the_credit_is_refused_on_the_page(client_for, income_officer,
+                                                           account, north, start, amount,
+                                                           message):
+    other = let(north, address="14 Mill Lane")
+    post(account, start)
+    response = client_for(income_officer).post(
+        f"/rents/accounts/{account.pk}/transfers/new/",
+        {"reference": other.payment_reference, "amount": amount, "reason": "KEEP-ME"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert message in " ".join(response.context["form"].errors["amount"])
+    assert "14 Mill Lane" in page and f'value="{amount}"' in page and "KEEP-ME" in page
+    assert not Transfer.objects.exists()
+
+
+def test_a_refusal_about_the_account_moved_to_is_about_the_whole_form(
+        client_for, income_officer, account, north, monkeypatch):
+    """The account moved to is carried in a hidden field: a refusal about it is listed in
+    the error summary without a link to a field no one can see."""
+    other = let(north, address="14 Mill Lane")
+
+    def refuse(**_kwargs):
+        raise ValidationError({"to_account_id": "That account does not exist."})
+
+    monkeypatch.setattr("rents.account_views.post_transfer", refuse)
+    response = client_for(income_officer).post(
+        f"/rents/accounts/{account.pk}/transfers/new/",
+        {"reference": other.payment_reference, "amount": "1.00", "reason": "KEEP-ME"})
+    form = response.context["form"]
+    assert form.non_field_errors() == ["That account does not exist."]
+    assert "reference" not in form.errors
+    page = response.content.decode()
+    assert "<li>That account does not exist.</li>" in page
+    assert 'href="#id_reference"' not in page
+    assert 'value="1.00"' in page and "KEEP-ME" in page
 
 
 def test_money_is_not_moved_into_suspense(client_for, team_leader, account, suspense):

@@ -58,13 +58,16 @@ def _ledger() -> list[tuple]:
 
 
 def _must_refuse(step, balances, rows) -> bool:
-    """The rules, written out apart from the services: a refund only up to the credit, a
-    write-off only up to the arrears, and a reversal never of a reversal, of a row already
-    reversed, or of one half of a move between accounts."""
-    kind, index, value, *_ = step
-    if kind == "refund":
+    """The rules, written out apart from the services: a refund and a move to the other
+    account only up to the credit, a write-off and a credit adjustment only up to the
+    arrears, and a reversal never of a reversal, of a row already reversed, or of one half of
+    a move between accounts."""
+    kind, index, value, *rest = step
+    if kind in ("refund", "transfer"):
         return not 0 < value <= -balances[index]
     if kind == "write_off":
+        return not 0 < value <= balances[index]
+    if kind == "adjustment" and rest[0] == adjustments.Direction.CREDIT:
         return not 0 < value <= balances[index]
     if kind == "reverse":
         target = _reverse_target(step, rows)

@@ -159,7 +159,8 @@ def collection(north, south, income_officer):
     North collected: payment 100.00 + Housing Benefit 20.00 + payment 80.00 - that payment
     returned 80.00 = 120.00; debited: 110.00 + 80.00 - the heating of 23 November reversed
     10.00 = 180.00; rate 66.7%. South: 45.00 of 90.00, 50.0%. All: 165.00 of 270.00, 61.1%.
-    Not counted: a payment on 29 November, a suspense payment, a transfer between accounts."""
+    Not counted: payments on 28 and 29 November (the first puts 1 North Road in credit, so it
+    has money to move), a suspense payment, a transfer between accounts."""
     first = _let(north, "1 North Road", rent=10000, heating=1000)
     second = _let(north, "2 North Road", rent=8000)
     third = _let(south, "3 South Road", rent=9000)
@@ -171,6 +172,7 @@ def collection(north, south, income_officer):
         return record_payment(account_id=account.pk, amount_pence=pence, method="card",
                               received_on=on, reference="", by=income_officer, at=at)
 
+    pay(first, 10000, date(2026, 11, 28))
     pay(first, 10000, date(2026, 12, 2))
     Transaction.objects.create(account=first, posted_on=date(2026, 12, 4), kind="benefit",
                                amount_pence=-2000, source="benefit_file", created_at=at)
