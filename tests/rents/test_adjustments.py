@@ -431,10 +431,11 @@ def test_the_suspense_account_has_no_other_actions(client_for, team_leader, susp
 @pytest.mark.parametrize(("start", "shown", "hidden"), [
     (-5000, ["Record a refund", "Move money to another account", "Record an adjustment"],
      ["Request a write-off"]),
-    (5000, ["Request a write-off", "Move money to another account", "Record an adjustment"],
-     ["Record a refund"]),
-    (0, ["Move money to another account", "Record an adjustment"],
-     ["Record a refund", "Request a write-off"]),
+    # Only a credit can be moved to another account.
+    (5000, ["Request a write-off", "Record an adjustment"],
+     ["Record a refund", "Move money to another account"]),
+    (0, ["Record an adjustment"],
+     ["Record a refund", "Request a write-off", "Move money to another account"]),
 ])
 def test_other_actions_follow_the_balance(client_for, income_officer, account, start, shown,
                                           hidden):
