@@ -14,24 +14,34 @@ message, and the database refuses it too (RentReview's `review_not_decided_by_it
 
 Only the net rent (charge type "rent") changes. Service charges are set separately and a review
 leaves them as they are.
+
+The 52-week basis. A net rent Charge is the weekly CHARGE: what is debited in each charged
+(not rent-free) week. The Rent Standard's limit, the convergence uplift and formula rent are
+about the weekly RENT on a 52-week basis; a year's rent is that x its rent weeks (52 or 53),
+collected over its charged weeks. FormulaRent rows hold the formula rent on the 52-week basis
+(never a charge). So a review converts each home's old charge with the rent weeks of the year
+before the review's year, applies the rules to the weekly rent, and converts the new rent to
+a charge with the review's year's rent weeks, rounding once (rents.calculations.
+new_weekly_rent). Both years must have their rent weeks set up; a change to either year's
+number of weeks or rent-free weeks after the proposal stops the approval.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 
 from housing.documents import render_pdf
 from housing.jobs import register, start_job
 from housing.models import BackgroundJob, User
 from housing.money import format_pence
-from rents.calculations import new_weekly_rent, rent_factor
+from rents.calculations import new_weekly_rent, rent_factor, weekly_rent_52
 from rents.models import (
     Charge,
     ChargeType,
@@ -74,28 +84,92 @@ def format_percent(value: Decimal) -> str:
 @dataclass(frozen=True)
 class YearDates:
     """The new rents take effect from the year's first rent week (a Monday); the old rent is
-    the one in force the day before (the Sunday)."""
+    the one in force the day before (the Sunday). `before` is the year before, whose rent
+    weeks the old charges were set for (None when it is not set up)."""
 
     first_monday: date
     sunday_before: date
     weeks: int
     rent_free: list[date]
+    label: str = ""
+    before: "YearDates | None" = None
 
     @property
     def charged_weeks(self) -> int:
         return self.weeks - len(self.rent_free)
 
+    @property
+    def basis(self) -> tuple[int, int]:
+        """(rent weeks, charged weeks): what new_weekly_rent converts with."""
+        return self.weeks, self.charged_weeks
+
+
+def _dates(label: str, weeks: list[tuple[date, bool]]) -> YearDates:
+    first = weeks[0][0]
+    return YearDates(first_monday=first, sunday_before=first - timedelta(days=1),
+                     weeks=len(weeks), rent_free=[day for day, free in weeks if free],
+                     label=label)
+
 
 def year_dates(year: RentYear) -> YearDates:
-    weeks = list(RentWeek.objects.filter(rent_year=year).order_by("start_date")
-                 .values_list("start_date", "rent_free"))
-    if not weeks:
+    """The year's rent weeks, with the year before's when it has them (see rent_basis), in
+    one query."""
+    earlier = RentYear.objects.filter(start_date__lt=year.start_date).order_by(
+        "-start_date").values("pk")[:1]
+    weeks: dict[int, list[tuple[date, bool]]] = {}
+    labels = {}
+    for year_id, label, start, free in RentWeek.objects.filter(
+            Q(rent_year=year) | Q(rent_year__in=Subquery(earlier))).order_by(
+            "start_date").values_list("rent_year_id", "rent_year__label", "start_date",
+                                      "rent_free"):
+        weeks.setdefault(year_id, []).append((start, free))
+        labels[year_id] = label
+    if year.pk not in weeks:
         raise ValidationError(
             f"The {year} rent year has no rent weeks. An administrator sets them up in the "
             f"admin (Rent years) first.")
-    first = weeks[0][0]
-    return YearDates(first_monday=first, sunday_before=first - timedelta(days=1),
-                     weeks=len(weeks), rent_free=[day for day, free in weeks if free])
+    before = next((_dates(labels[pk], rows) for pk, rows in weeks.items() if pk != year.pk),
+                  None)
+    return replace(_dates(year.label, weeks[year.pk]), before=before)
+
+
+def rent_basis(year: RentYear) -> YearDates:
+    """year_dates, refused unless both the year and the year before have rent weeks and at
+    least one charged week each: the old charges are converted to the 52-week basis with the
+    year before's weeks, and the new rents to charges with the year's."""
+    dates = year_dates(year)
+    if dates.before is None:
+        earlier = previous_year(year)
+        if earlier is None:
+            raise ValidationError(
+                f"There is no rent year before {year}. Its rent weeks are needed to turn the "
+                f"old rents into weekly rents over 52 weeks: an administrator sets it up in "
+                f"the admin (Rent years) first.")
+        raise ValidationError(
+            f"The {earlier} rent year (the year before {year}) has no rent weeks. They are "
+            f"needed to turn the old rents into weekly rents over 52 weeks: an administrator "
+            f"sets them up in the admin (Rent years) first.")
+    for each in (dates.before, dates):
+        if each.charged_weeks < 1:
+            raise ValidationError(
+                f"Every rent week of {each.label} is rent-free, so no rent could be charged "
+                f"in it. An administrator corrects its rent-free weeks in the admin (Rent "
+                f"years) first.")
+    return dates
+
+
+def basis_key(dates: YearDates) -> list[int]:
+    """The rent weeks a review's rents were worked out with: [weeks, charged weeks] of the
+    year before, then of the year. Kept with the preview; the approval checks it still
+    holds."""
+    return [*dates.before.basis, *dates.basis]
+
+
+def describe_basis(key: list[int]) -> str:
+    """[52, 50, 52, 48] -> "52 weeks, 50 charged, then 52 weeks, 48 charged"."""
+    old_weeks, old_charged, weeks, charged = key
+    return (f"{old_weeks} weeks, {old_charged} charged, then {weeks} weeks, {charged} "
+            f"charged")
 
 
 def previous_year(year: RentYear) -> RentYear | None:
@@ -134,8 +208,9 @@ def _refuse_if_too_late(year: RentYear, dates: YearDates, *, at: datetime) -> No
 @transaction.atomic
 def propose_rent_review(*, rent_year_id: int, by: User, at: datetime) -> RentReview:
     """Start a rent review for the year: the review (PREPARING) and the background job that
-    works out every home's new rent. Refused when the year has no policy, when its rents are
-    already approved, or when a review of it is already waiting."""
+    works out every home's new rent. Refused when the year has no policy, when it or the year
+    before has no rent weeks (rent_basis), when its rents are already approved, or when a
+    review of it is already waiting."""
     # The lock on the year makes two people proposing at once queue: the second sees the
     # first's review and is refused.
     year = RentYear.objects.select_for_update().get(pk=rent_year_id)
@@ -143,7 +218,7 @@ def propose_rent_review(*, rent_year_id: int, by: User, at: datetime) -> RentRev
         raise ValidationError(
             f"There is no rent policy for {year} yet. An administrator adds it in the admin "
             f"(Rent policies): CPI, the limit and the convergence uplift.")
-    dates = year_dates(year)
+    dates = rent_basis(year)
     _refuse_if_too_late(year, dates, at=at)
     approved = RentReview.objects.filter(rent_year=year, status=Status.APPROVED).select_related(
         "decided_by").first()
@@ -171,7 +246,8 @@ def propose_rent_review(*, rent_year_id: int, by: User, at: datetime) -> RentRev
 
 # Every home that is let or void (leasehold and sold homes pay no net rent), with its net
 # rent in force on the Sunday before the new year, whether a later net rent is already set,
-# and its formula rent for the year before. One read; the lines are then written in batches.
+# and its formula rent for the year before (52-week basis). One read; the lines are then
+# written in batches.
 _HOMES_SQL = """
 SELECT p.id, p.address_line_1, p.postcode, c.weekly_pence, c.end_date, f.weekly_pence,
        (SELECT min(n.start_date) FROM rents_charge n
@@ -193,6 +269,7 @@ class Preview:
     flagged: int = 0
     exception_count: int = 0
     exceptions: list[dict] = field(default_factory=list)  # the first EXCEPTIONS_KEPT
+    basis: list[int] = field(default_factory=list)  # basis_key: the weeks the rents used
 
 
 def _exception(sunday: date, weekly: int | None, end: date | None, later: date | None):
@@ -209,20 +286,23 @@ def _exception(sunday: date, weekly: int | None, end: date | None, later: date |
 
 def prepare_review_lines(*, review_id: int, progress=None) -> Preview:
     """Work out every home's new rent (rents.calculations.new_weekly_rent) and write the
-    review's lines in batches, then mark the review PROPOSED. Homes with no net rent to raise
-    are the exceptions. A rerun (after a lost worker) skips the lines already written: the
-    unique (review, home) constraint."""
+    review's lines in batches, then mark the review PROPOSED. Each home's old charge is
+    converted with the rent weeks of the year before and its new charge with the year's (the
+    52-week basis: see the module's docstring); its formula rent is the year before's, on the
+    52-week basis. Homes with no net rent to raise are the exceptions. A rerun (after a lost
+    worker) skips the lines already written: the unique (review, home) constraint."""
     review = RentReview.objects.select_related("rent_year").get(pk=review_id)
     year = review.rent_year
     policy = RentPolicy.objects.get(rent_year=year)
-    dates = year_dates(year)
+    dates = rent_basis(year)
     before = previous_year(year)
+    (old_weeks, old_charged), (new_weeks, new_charged) = dates.before.basis, dates.basis
     with connection.cursor() as cursor:
         cursor.execute(_HOMES_SQL, {"rent": _rent_type().pk, "sunday": dates.sunday_before,
-                                    "previous": before.pk if before else None})
+                                    "previous": before.pk})
         rows = cursor.fetchall()
 
-    preview = Preview()
+    preview = Preview(basis=basis_key(dates))
     lines = []
     for home_id, address, postcode, weekly, end, formula, later in rows:
         reason = _exception(dates.sunday_before, weekly, end, later)
@@ -237,7 +317,8 @@ def prepare_review_lines(*, review_id: int, progress=None) -> Preview:
             old_pence=weekly, old_formula_pence=formula, cpi_percent=policy.cpi_percent,
             limit_margin_percent=policy.limit_margin_percent,
             convergence_pence=policy.convergence_pence,
-            outlier_change_pence=policy.outlier_change_pence)
+            outlier_change_pence=policy.outlier_change_pence, old_weeks=old_weeks,
+            old_charged_weeks=old_charged, new_weeks=new_weeks, new_charged_weeks=new_charged)
         lines.append(RentReviewLine(
             review_id=review.pk, property_id=home_id, old_pence=weekly, new_pence=rent.new_pence,
             old_formula_pence=formula, new_formula_pence=rent.new_formula_pence, rule=rent.rule,
@@ -267,6 +348,7 @@ def run_rent_review(job: BackgroundJob, progress) -> str:
     BackgroundJob.objects.filter(pk=job.pk).update(result_data={
         "review_id": review_id, "homes": preview.homes, "flagged": preview.flagged,
         "exception_count": preview.exception_count, "exceptions": preview.exceptions,
+        "basis": preview.basis,
     })
     return (f"{preview.homes:,} homes, {preview.flagged:,} flagged, "
             f"{preview.exception_count:,} not included.")
@@ -305,6 +387,20 @@ def _copy_to_history(cursor, charge_ids: list[int], *, history_type: str, by: Us
     cursor.execute(sql, [at, reason[:100], history_type, by.pk if by else None, charge_ids])
 
 
+def _refuse_if_weeks_changed(review: RentReview, dates: YearDates) -> None:
+    """The new charges were worked out with the two years' rent weeks (basis_key): if an
+    administrator has since changed how many weeks either year has, or how many are
+    rent-free, every charge in the preview is wrong."""
+    job = BackgroundJob.objects.filter(pk=review.job_id).values_list("result_data",
+                                                                     flat=True).first()
+    recorded = (job or {}).get("basis")
+    if recorded and recorded != basis_key(dates):
+        raise ValidationError(
+            f"The rent weeks have changed since this review was proposed: it was worked out "
+            f"with {describe_basis(recorded)}; {dates.before.label} and {dates.label} now have "
+            f"{describe_basis(basis_key(dates))}. Reject this review and propose it again.")
+
+
 @transaction.atomic
 def approve_rent_review(*, review_id: int, by: User, at: datetime, note: str = "") -> RentReview:
     """Approve a proposed review (by someone other than its maker) and apply it, in one
@@ -321,8 +417,9 @@ def approve_rent_review(*, review_id: int, by: User, at: datetime, note: str = "
     - the review is APPROVED.
 
     Refused (nothing changes): the maker approving; a review not waiting for approval; a year
-    already begun or already run; a home whose net rent changed after the proposal (the
-    preview would no longer be what is applied: reject it and propose again)."""
+    already begun or already run; a home whose net rent changed after the proposal, or a
+    change to the rent weeks or rent-free weeks of the year or the year before (the preview
+    would no longer be what is applied: reject it and propose again)."""
     review = _lock_review(review_id)
     if review.proposed_by_id == by.pk:
         raise ValidationError(SELF_APPROVAL)
@@ -331,10 +428,11 @@ def approve_rent_review(*, review_id: int, by: User, at: datetime, note: str = "
     # while each slice posts, so either the approval sees a slice's rows and refuses, or it
     # commits first and every slice charges the new rents.
     year = RentYear.objects.select_for_update().get(pk=review.rent_year_id)
-    dates = year_dates(year)
+    dates = rent_basis(year)
     _refuse_if_too_late(year, dates, at=at)
     if RentReview.objects.filter(rent_year=year, status=Status.APPROVED).exists():
         raise ValidationError(f"A rent review for {year} has already been approved.")
+    _refuse_if_weeks_changed(review, dates)
 
     rent_type = _rent_type()
     sunday, monday = dates.sunday_before, dates.first_monday
@@ -410,12 +508,23 @@ def flagged_q() -> Q:
     return Q(above_limit=True) | Q(falls=True) | Q(large_change=True)
 
 
+def _change_percent(old: int, new: int) -> str:
+    """The size of a change as a percentage, to two places: "4.12%"."""
+    if not old:
+        return ""
+    percent = (Decimal(abs(new - old)) * 100 / old).quantize(Decimal("0.01"))
+    return f"{percent}%"
+
+
 @dataclass(frozen=True)
 class ReviewFigures:
     homes: int
     flagged: int
-    old_total_pence: int
+    old_total_pence: int  # the weekly charges, all homes
     new_total_pence: int
+    # The same rolls as weekly rents on the 52-week basis (None when a year has no weeks).
+    old_weekly_52_pence: int | None = None
+    new_weekly_52_pence: int | None = None
 
     @property
     def change_pence(self) -> int:
@@ -427,20 +536,66 @@ class ReviewFigures:
 
     @property
     def change_percent(self) -> str:
-        """The change in the weekly rent roll as a percentage, to two places: "4.12%"."""
-        if not self.old_total_pence:
+        """The change in the weekly charge roll as a percentage, to two places: "4.12%"."""
+        return _change_percent(self.old_total_pence, self.new_total_pence)
+
+    @property
+    def weekly_52_change_pence(self) -> int | None:
+        if self.old_weekly_52_pence is None or self.new_weekly_52_pence is None:
+            return None
+        return self.new_weekly_52_pence - self.old_weekly_52_pence
+
+    @property
+    def weekly_52_change_size_pence(self) -> int | None:
+        change = self.weekly_52_change_pence
+        return None if change is None else abs(change)
+
+    @property
+    def weekly_52_change_percent(self) -> str:
+        """The change in the rent roll on the 52-week basis: what the limit is about."""
+        if self.weekly_52_change_pence is None:
             return ""
-        percent = (Decimal(self.change_size_pence) * 100 / self.old_total_pence).quantize(
-            Decimal("0.01"))
-        return f"{percent}%"
+        return _change_percent(self.old_weekly_52_pence, self.new_weekly_52_pence)
 
 
-def review_figures(review: RentReview) -> ReviewFigures:
-    """Counts and the weekly net rent roll before and after, in one query."""
+def review_figures(review: RentReview, dates: YearDates | None = None) -> ReviewFigures:
+    """Counts and the weekly net rent roll before and after, in one query, and the rolls on
+    the 52-week basis with the two years' rent weeks (`dates`: year_dates of the review's
+    year, read when not given)."""
     totals = review.lines.aggregate(homes=Count("id"), flagged=Count("id", filter=flagged_q()),
                                     old=Sum("old_pence"), new=Sum("new_pence"))
+    old, new = totals["old"] or 0, totals["new"] or 0
+    if dates is None:
+        try:
+            dates = year_dates(review.rent_year)
+        except ValidationError:
+            dates = None
+    old_52 = new_52 = None
+    if dates is not None and dates.before is not None:
+        old_52, new_52 = _weekly_52(old, dates.before), _weekly_52(new, dates)
     return ReviewFigures(homes=totals["homes"], flagged=totals["flagged"],
-                         old_total_pence=totals["old"] or 0, new_total_pence=totals["new"] or 0)
+                         old_total_pence=old, new_total_pence=new,
+                         old_weekly_52_pence=old_52, new_weekly_52_pence=new_52)
+
+
+def _weekly_52(charge_pence: int, dates: YearDates) -> int | None:
+    if dates.charged_weeks < 1:
+        return None
+    return weekly_rent_52(charge_pence=charge_pence, weeks=dates.weeks,
+                          charged_weeks=dates.charged_weeks)
+
+
+def with_weekly_rents_52(lines, dates: YearDates | None) -> list[RentReviewLine]:
+    """The review's lines (a page of them), each with its old and new charge as weekly rents
+    on the 52-week basis, for the preview: `old_weekly_52_pence` (the old charge with the
+    year before's rent weeks) and `new_weekly_52_pence` (the new charge with the year's),
+    each rounded once to the penny, for display; None when a year's weeks are not set up."""
+    lines = list(lines)
+    before = dates.before if dates else None
+    for line in lines:
+        line.old_weekly_52_pence = _weekly_52(line.old_pence, before) if before else None
+        line.new_weekly_52_pence = _weekly_52(line.new_pence, dates) if dates else None
+    return lines
 
 
 def policy_rows(policy: RentPolicy) -> list[tuple[str, str]]:
@@ -453,8 +608,9 @@ def policy_rows(policy: RentPolicy) -> list[tuple[str, str]]:
                          limit_margin_percent=policy.limit_margin_percent)
     return [
         ("CPI (previous September)", format_percent(policy.cpi_percent)),
-        ("Limit", f"CPI + {margin} = {format_percent(limit)}: {effect} (old rent × "
-                  f"{factor.normalize():f}, rounded to the penny)"),
+        ("Limit", f"CPI + {margin} = {format_percent(limit)}: {effect} (old weekly rent "
+                  f"over 52 weeks × {factor.normalize():f}; the new charge is rounded once "
+                  f"to the penny)"),
         ("Convergence uplift", f"{format_pence(policy.convergence_pence)} a week for homes "
                                f"below formula rent, never taking them above it"
          if policy.convergence_pence else "None this year"),
@@ -521,9 +677,10 @@ def _charge_rows(charges: list[Charge], sunday: date, monday: date) -> list[dict
 def produce_rent_change_letters(*, review_id: int, by: User | None, at: datetime,
                                 job_id: int | None = None, progress=None) -> LettersResult:
     """One PDF letter per tenancy live on the year's first Monday, kept as a Letter on the
-    tenancy. A rerun makes only the letters still missing: the tenancies that have one are
-    left out, and the (tenancy, kind, key) constraint stops a second copy of any made at the
-    same moment by another run."""
+    tenancy. It gives the weekly charges (debited in each week that is not rent-free) and
+    what they come to over each year's charged weeks. A rerun makes only the letters still
+    missing: the tenancies that have one are left out, and the (tenancy, kind, key)
+    constraint stops a second copy of any made at the same moment by another run."""
     review = RentReview.objects.select_related("rent_year").get(pk=review_id)
     if review.status != Status.APPROVED:
         raise ValidationError("Rent-change letters are produced once the review is approved.")
@@ -566,6 +723,8 @@ def produce_rent_change_letters(*, review_id: int, by: User | None, at: datetime
                                 dates.first_monday)
             rent = next((row for row in rows if row["is_rent"]), None)
             change = rent["new_pence"] - rent["old_pence"] if rent else 0
+            old_total = sum(row["old_pence"] for row in rows)
+            new_total = sum(row["new_pence"] for row in rows)
             pdf = render_pdf("rents/documents/rent_change_letter.html", {
                 "tenancy": tenancy,
                 "home": tenancy.property,
@@ -577,8 +736,15 @@ def produce_rent_change_letters(*, review_id: int, by: User | None, at: datetime
                 "rent_rule": rules.get(tenancy.property_id, ""),
                 "payment_reference": tenancy.rent_accounts[0].payment_reference
                 if tenancy.rent_accounts else "",
-                "old_total_pence": sum(row["old_pence"] for row in rows),
-                "new_total_pence": sum(row["new_pence"] for row in rows),
+                "old_total_pence": old_total,
+                "new_total_pence": new_total,
+                # A year's charges are the weekly charges x its charged (not rent-free) weeks.
+                "new_year_rent_pence": rent["new_pence"] * dates.charged_weeks if rent else 0,
+                "old_year_rent_pence": rent["old_pence"] * dates.before.charged_weeks
+                if rent and dates.before else None,
+                "new_year_total_pence": new_total * dates.charged_weeks,
+                "old_year_total_pence": old_total * dates.before.charged_weeks
+                if dates.before else None,
                 "year": year,
                 "policy": year.policy,
                 "dates": dates,

@@ -25,6 +25,7 @@ from rents.setting import (
     reject_rent_review,
     review_figures,
     start_rent_change_letters,
+    with_weekly_rents_52,
     year_dates,
 )
 from rents.setting_forms import ApproveForm, PreviewFilterForm, ProposeForm, RejectForm
@@ -111,7 +112,8 @@ def _review_page(request, review: RentReview, *, approve_form=None):
     return render(request, "rents/reviews/detail.html", {
         "review": review,
         "policy_rows": policy_rows(policy) if policy else [],
-        "figures": review_figures(review),
+        "figures": review_figures(review, dates),
+        "page_lines": with_weekly_rents_52(page, dates),
         "dates": dates,
         "exception_count": result.get("exception_count", 0),
         "exceptions": result.get("exceptions", []),
@@ -162,10 +164,11 @@ def review_lines_csv(request, pk: int):
 
     def lines():
         writer = csv.writer(_Echo())
-        yield writer.writerow(["UPRN", "Address", "Postcode", "Old weekly rent (£)",
-                               "New weekly rent (£)", "Change (£)", "Old formula rent (£)",
-                               "New formula rent (£)", "Rule", "Above the limit", "Falls",
-                               "Large change"])
+        yield writer.writerow(["UPRN", "Address", "Postcode", "Old weekly charge (£)",
+                               "New weekly charge (£)", "Change (£)",
+                               "Old formula rent, 52-week basis (£)",
+                               "New formula rent, 52-week basis (£)", "Rule",
+                               "Above the limit", "Falls", "Large change"])
         for (uprn, address, postcode, old, new, old_formula, new_formula, rule, above, falls,
              large) in rows.iterator(chunk_size=2000):
             yield writer.writerow([

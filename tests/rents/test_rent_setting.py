@@ -33,7 +33,10 @@ from rents.setting import (
     produce_rent_change_letters,
     propose_rent_review,
     reject_rent_review,
+    review_figures,
     start_rent_change_letters,
+    with_weekly_rents_52,
+    year_dates,
 )
 from tenancies import services as tenancy_services
 from tenancies.models import Letter
@@ -57,6 +60,11 @@ def _february_2027():
 def _rent(home, pence, *, start=APRIL_2026, code="rent"):
     return Charge.objects.create(property=home, charge_type=ChargeType.objects.get(code=code),
                                  weekly_pence=pence, start_date=start)
+
+
+def _rent_free(label, mondays):
+    assert RentWeek.objects.filter(rent_year__label=label, start_date__in=mondays).update(
+        rent_free=True) == len(mondays)
 
 
 def _formula(home, pence, label="2026/27"):
@@ -184,6 +192,117 @@ def test_a_year_that_has_begun_cannot_be_reviewed(year, homes, income_officer):
                             at=datetime(2027, 4, 5, 9, tzinfo=UTC))
 
 
+# --- The 52-week basis: rent-free weeks and 53-week years ----------------------------------
+
+CHRISTMAS_2026 = [date(2026, 12, 21), date(2026, 12, 28)]
+FOUR_IN_2027 = [date(2027, 12, 20), date(2027, 12, 27), date(2028, 3, 20), date(2028, 3, 27)]
+
+
+def test_a_review_across_a_change_in_rent_free_weeks(year, homes, tenancy, income_officer,
+                                                     team_leader, client_for,
+                                                     django_capture_on_commit_callbacks):
+    # The council had 2 rent-free weeks in 2026/27 (50 of 52 charged) and has 4 in 2027/28
+    # (48 charged). Each old charge is a weekly rent of charge x 50/52; CPI + 1% is 1.04, and
+    # 1.04 x 50/52 = 1 exactly, so each limit rent (52-week basis) is the old charge itself;
+    # the new charge is the new rent x 52/48.
+    _rent_free("2026/27", CHRISTMAS_2026)
+    _rent_free("2027/28", FOUR_IN_2027)
+    review = _propose(year, income_officer, django_capture_on_commit_callbacks)
+    lines = {line.property_id: line for line in review.lines.all()}
+    got = {name: (lines[home.pk].new_pence, lines[home.pk].new_formula_pence,
+                  lines[home.pk].rule, lines[home.pk].is_flagged())
+           for name, home in homes.items() if home.pk in lines}
+    assert got == {
+        # limit 9432; formula 10480 x 1.04 = 10899; 9432 + 100 = 9532 is below it:
+        # 9532 x 52/48 = 10326.33 -> 10326 (the uplift is above the limit: flagged)
+        "below": (10326, 10899, "convergence", True),
+        # limit 12000, above formula 11440: 12000 x 52/48 = 13000
+        "above": (13000, 11440, "above_formula", False),
+        # 10000 x 52/48 = 10833.33 -> 10833 (the charge rises 8.3%, the rent 4%)
+        "no_formula": (10833, None, "limit", False),
+        # limit 10000, formula 10048 x 1.04 = 10449.92 -> 10450: the full £1 uplift, 10100,
+        # so 10100 x 52/48 = 10941.67 -> 10942. (Comparing the charge 10400 with formula rent
+        # would have capped it at 10450.)
+        "capped": (10942, 10450, "convergence", True),
+    }
+    # The rent rolls: charges 41,432 -> 45,101 a week (+8.86%); on the 52-week basis
+    # 41432 x 50/52 = 39838.46 -> 39838 and 45101 x 48/52 = 41631.69 -> 41632 (+4.50%).
+    figures = review_figures(review)
+    assert (figures.old_total_pence, figures.new_total_pence, figures.change_percent) == (
+        41432, 45101, "8.86%")
+    assert (figures.old_weekly_52_pence, figures.new_weekly_52_pence,
+            figures.weekly_52_change_percent) == (39838, 41632, "4.50%")
+    # Each home's rents on the 52-week basis, for the preview: 9432 x 50/52 = 9069.23 and
+    # 10326 x 48/52 = 9531.69.
+    shown = {line.property_id: (line.old_weekly_52_pence, line.new_weekly_52_pence)
+             for line in with_weekly_rents_52(review.lines.all(), year_dates(year))}
+    assert shown[homes["below"].pk] == (9069, 9532)
+    assert shown[homes["capped"].pk] == (9615, 10100)  # 10942 x 48/52 = 10100.31
+
+    page = client_for(team_leader).get(f"/rents/setting/reviews/{review.pk}/").content.decode()
+    for text in ["2027/28 (the new rents): 52 rent weeks, 4 of them rent-free, so rent is "
+                 "charged in 48", "2026/27 (the old rents): 52 rent weeks, 2 of them rent-free, "
+                 "so rent is charged in 50", "How charges and weekly rents differ",
+                 "Weekly net rent over 52 weeks, all homes", "£398.38", "£416.32", "4.50%",
+                 "Formula rent, old (52 weeks)", "£103.26", "£108.99",
+                 # under each home's charges, its weekly rents on the 52-week basis
+                 "£90.69 over 52 weeks", "£95.32 over 52 weeks"]:
+        assert escape(text) in page, text
+
+    approve_rent_review(review_id=review.pk, by=team_leader, at=LATER)
+    new = dict(Charge.objects.filter(charge_type__code="rent", start_date=MONDAY)
+               .values_list("property_id", "weekly_pence"))
+    assert new == {homes["below"].pk: 10326, homes["above"].pk: 13000,
+                   homes["no_formula"].pk: 10833, homes["capped"].pk: 10942}
+    # The year's formula rents are weekly rents over 52 weeks, never charges.
+    formula = dict(FormulaRent.objects.filter(rent_year=year).values_list(
+        "property_id", "weekly_pence"))
+    assert formula == {homes["below"].pk: 10899, homes["above"].pk: 11440,
+                       homes["capped"].pk: 10450}
+    # The rent run charges the new charge in the first week and nothing in a rent-free week.
+    post_rent_run(week=RentWeek.objects.get(start_date=MONDAY), by=None, at=LATER)
+    post_rent_run(week=RentWeek.objects.get(start_date=FOUR_IN_2027[0]), by=None, at=LATER)
+    posted = list(Transaction.objects.filter(account__tenancy=tenancy, charge_type__code="rent")
+                  .values_list("rent_week__start_date", "amount_pence"))
+    assert posted == [(MONDAY, 10326)]
+
+
+def test_a_proposal_needs_the_rent_weeks_of_the_year_before(year, homes, income_officer):
+    RentWeek.objects.filter(rent_year__label="2026/27").delete()
+    with pytest.raises(ValidationError, match=r"The 2026/27 rent year \(the year before "
+                                              r"2027/28\) has no rent weeks"):
+        propose_rent_review(rent_year_id=year.pk, by=income_officer, at=AT)
+    assert not RentReview.objects.exists()
+
+
+def test_the_first_rent_year_cannot_be_reviewed(homes, income_officer):
+    first = RentYear.objects.order_by("start_date").first()
+    RentPolicy.objects.create(rent_year=first, cpi_percent=Decimal("3.00"))
+    with pytest.raises(ValidationError, match=f"There is no rent year before {first}"):
+        propose_rent_review(rent_year_id=first.pk, by=income_officer, at=AT)
+
+
+def test_a_year_of_nothing_but_rent_free_weeks_is_refused(year, homes, income_officer):
+    RentWeek.objects.filter(rent_year=year).update(rent_free=True)
+    with pytest.raises(ValidationError, match="Every rent week of 2027/28 is rent-free"):
+        propose_rent_review(rent_year_id=year.pk, by=income_officer, at=AT)
+
+
+def test_a_change_to_the_rent_weeks_after_the_proposal_stops_the_approval(proposed,
+                                                                          team_leader):
+    _rent_free("2027/28", [date(2027, 12, 20), date(2027, 12, 27)])
+    with pytest.raises(ValidationError) as refused:
+        approve_rent_review(review_id=proposed.pk, by=team_leader, at=LATER)
+    assert refused.value.messages == [
+        "The rent weeks have changed since this review was proposed: it was worked out with "
+        "52 weeks, 52 charged, then 52 weeks, 52 charged; 2026/27 and 2027/28 now have 52 "
+        "weeks, 52 charged, then 52 weeks, 50 charged. Reject this review and propose it "
+        "again."]
+    assert not Charge.objects.filter(start_date=MONDAY).exists()
+    proposed.refresh_from_db()
+    assert proposed.status == RentReview.Status.PROPOSED
+
+
 # --- Maker and checker ---------------------------------------------------------------------
 
 def test_the_maker_cannot_approve_their_own_review(proposed, income_officer):
@@ -295,10 +414,12 @@ def _pdf_text(letter) -> str:
                         .split())
 
 
-def test_letters_one_per_live_tenancy_and_a_rerun_makes_no_more(proposed, homes, tenancy,
-                                                                team_leader, income_officer):
-    RentWeek.objects.filter(start_date__in=[date(2027, 12, 20), date(2027, 12, 27)]).update(
-        rent_free=True)
+def test_letters_one_per_live_tenancy_and_a_rerun_makes_no_more(year, homes, tenancy,
+                                                                team_leader, income_officer,
+                                                                django_capture_on_commit_callbacks):
+    # 2027/28 has 2 rent-free weeks; 2026/27 had none.
+    _rent_free("2027/28", [date(2027, 12, 20), date(2027, 12, 27)])
+    proposed = _propose(year, income_officer, django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError, match="once the review is approved"):
         start_rent_change_letters(review_id=proposed.pk, by=income_officer, at=LATER)
     approve_rent_review(review_id=proposed.pk, by=team_leader, at=LATER)
@@ -308,12 +429,21 @@ def test_letters_one_per_live_tenancy_and_a_rerun_makes_no_more(proposed, homes,
     assert (letter.tenancy, letter.kind, letter.key) == (
         tenancy, Letter.Kind.RENT_CHANGE, f"rent-review-{proposed.pk}")
     text = _pdf_text(letter)
+    # 9432 over 52 of 52 weeks; x 1.04 = 9809.28, + the £1 uplift = 9909.28 a week over 52
+    # weeks, charged in 50: 9909.28 x 52/50 = 10305.65 -> £103.06 (heating £12.50 as it was).
+    # The year: 50 x £103.06 = £5,153.00 (52 x £94.32 = £4,904.64 in 2026/27); with heating
+    # 52 x £106.82 = £5,554.64 and 50 x £115.56 = £5,778.00.
     for expected in ["Ada Quinn", "1 Below Road", tenancy.reference, "5 April 2027",
-                     "£94.32", "£99.09", "Heating", "£12.50", "£106.82", "£111.59",
-                     "52 rent weeks", "2 of them are rent-free", "50 weeks",
+                     "£94.32", "£103.06", "Heating", "£12.50", "£106.82", "£115.56",
+                     "Your net rent for 2027/28 is £5,153.00", "(£4,904.64 in 2026/27)",
+                     "£5,554.64", "£5,778.00", "charged in the 50 weeks of the year that are "
+                     "not rent-free", "Rent was charged in 52 weeks of 2026/27 and is charged "
+                     "in 50 weeks of 2027/28, so the same yearly rent now means a higher weekly "
+                     "charge", "52 rent weeks", "2 of them are rent-free", "50 weeks",
                      "September before (3%) plus 1%",
                      "Housing Benefit", "Universal Credit"]:
         assert expected in text, expected
+    assert "53 rent weeks" not in text
 
     again = produce_rent_change_letters(review_id=proposed.pk, by=income_officer, at=LATER)
     assert (again.made, again.already) == (0, 1)
@@ -449,8 +579,8 @@ def test_the_csv_lists_every_home_in_pounds(client_for, income_officer, proposed
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 4
     below = next(row for row in rows if row["Address"] == "1 Below Road")
-    assert (below["Old weekly rent (£)"], below["New weekly rent (£)"], below["Change (£)"],
-            below["New formula rent (£)"], below["Above the limit"]) == (
+    assert (below["Old weekly charge (£)"], below["New weekly charge (£)"], below["Change (£)"],
+            below["New formula rent, 52-week basis (£)"], below["Above the limit"]) == (
         "94.32", "99.09", "4.77", "108.99", "yes")
 
 
