@@ -164,8 +164,26 @@ MONEY_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Added with arrears recovery (issue #5). Housing Officers see a case but do not act on it.
+_READ_ARREARS = ["rents.view_recommendation", "rents.view_caseevent", "rents.view_pause",
+                 "rents.view_arrangement", "rents.view_possessionnotice",
+                 "rents.view_courtcase", "rents.view_arrearspolicy", "rents.view_arrearsstage",
+                 "rents.view_lettertemplate"]
+_ARREARS_WORK = ["rents.work_arrears"]
+ARREARS_PERMISSIONS: dict[str, list[str]] = {
+    HOUSING_OFFICER: [*_READ_ARREARS],
+    INCOME_OFFICER: [*_READ_ARREARS, *_ARREARS_WORK],
+    TEAM_LEADER: [*_READ_ARREARS, *_ARREARS_WORK, "rents.approve_arrangement"],
+    SYSTEM_ADMINISTRATOR: [
+        *_READ_ARREARS, *_ARREARS_WORK, "rents.approve_arrangement",
+        *(f"rents.{action}_{model}" for action in ("add", "change")
+          for model in ("arrearspolicy", "arrearsstage", "lettertemplate")),
+    ],
+}
+
 # Every grant above, in the order the migrations made them (for tests that rebuild roles).
-ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS, MONEY_PERMISSIONS]
+ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS, MONEY_PERMISSIONS,
+              ARREARS_PERMISSIONS]
 
 
 def sync_all_role_permissions(apps) -> None:

@@ -168,6 +168,7 @@ class Letter(models.Model):
 
     class Kind(models.TextChoices):
         RENT_CHANGE = "rent_change", "Rent change"
+        ARREARS = "arrears", "Arrears"
 
     tenancy = models.ForeignKey(Tenancy, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=30, choices=Kind.choices)
