@@ -1,6 +1,7 @@
 """The rents admin: the configuration administrators keep (rent years and their rent-free
-weeks, charge types, charges on homes, each year's rent policy and formula rents), and
-read-only views of the ledger and what the services record.
+weeks, charge types, charges on homes, each year's rent policy and formula rents, the arrears
+policies with their stages, and letter templates), and read-only views of the ledger and what
+the services record.
 
 The ledger and the records the services write (accounts, transactions, payment files,
 transfers, write-offs, rent reviews) cannot be added, changed or deleted here: every change to
@@ -12,17 +13,27 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from housing.admin import ReadOnlyAdmin
 from housing.money import format_pence
 from rents.calculations import rent_week_mondays, rent_year_bounds, rent_year_label
 from rents.models import (
+    Action,
+    Arrangement,
+    ArrearsPolicy,
+    ArrearsStage,
+    CaseEvent,
     Charge,
     ChargeType,
+    CourtCase,
     FormulaRent,
+    LetterTemplate,
+    Pause,
     PaymentFile,
+    PossessionNotice,
+    Recommendation,
     RentAccount,
     RentPolicy,
     RentReview,
@@ -330,3 +341,284 @@ class RentReviewAdmin(ReadOnlyAdmin):
                     "decided_at"]
     list_filter = ["status", "rent_year"]
     list_select_related = ["rent_year", "proposed_by", "decided_by"]
+
+
+# --- Arrears: policies and their stages, letter templates ------------------------------------
+
+def _money_in_pounds(pence: int | None) -> Decimal | None:
+    return None if pence is None else _pounds(pence)
+
+
+def _to_pence(pounds: Decimal) -> int:
+    # Exact: a DecimalField with 2 places times 100 is a whole number of pence.
+    return int(pounds * 100)
+
+
+class ArrearsPolicyForm(forms.ModelForm):
+    """The breach tolerance is entered in pounds and kept in pence."""
+
+    breach_tolerance_pounds = _pounds_field(
+        "Breach tolerance, in pounds (£)",
+        "Pounds, not pence: a payment arrangement is breached when payments fall behind its "
+        "schedule by more than this. 5.00 is £5.", maximum="1000")
+
+    class Meta:
+        model = ArrearsPolicy
+        fields = ["name", "effective_from", "notes", "arrangement_max_weeks"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["breach_tolerance_pounds"].initial = _pounds(
+            self.instance.breach_tolerance_pence)
+        self.fields["effective_from"].help_text = (
+            "The arrears run uses the policy with the latest date on or before the day it runs. "
+            "To change the rules from a date, add a new policy from that date.")
+
+    def save(self, commit=True):
+        policy = super().save(commit=False)
+        policy.breach_tolerance_pence = _to_pence(self.cleaned_data["breach_tolerance_pounds"])
+        if commit:
+            policy.save()
+        return policy
+
+
+_LETTER_ACTIONS = {Action.LETTER, Action.COURT_WARNING}
+
+
+class ArrearsStageForm(forms.ModelForm):
+    """A stage's amounts are entered in pounds and kept in pence; its conditions are checked
+    for sense (a band in order, a stage that follows an earlier one of the same policy, days
+    only with a stage to count from, a letter with its template)."""
+
+    min_owed_pounds = forms.DecimalField(
+        label="Owes at least, in pounds (£)", max_digits=9, decimal_places=2,
+        min_value=Decimal("0.01"), max_value=Decimal("1000000"),
+        help_text="Pounds, not pence: 10.00 is £10.", widget=SuffixedNumberInput(prefix="£"))
+    max_owed_pounds = forms.DecimalField(
+        label="Owes less than, in pounds (£) (optional)", max_digits=9, decimal_places=2,
+        min_value=Decimal("0.01"), max_value=Decimal("1000000"), required=False,
+        help_text="Pounds: a reminder only for under £10 is 10.00. Leave empty for no limit.",
+        widget=SuffixedNumberInput(prefix="£"))
+
+    class Meta:
+        model = ArrearsStage
+        fields = ["order", "code", "name", "action", "min_weeks_owed", "after_stage",
+                  "min_days_after", "max_days_after", "not_repeated_within_days",
+                  "letter_template"]
+        help_texts = {
+            "order": "Stages are tried from the highest: an account gets the highest stage "
+                     "whose conditions it meets.",
+            "min_weeks_owed": "Weeks of rent (every charge on the home): 4 means at least 4 "
+                              "weeks' rent owed, exactly 4 included.",
+            "min_days_after": "Days since the stage it follows was taken, that day included: "
+                              "14 allows it on the 14th day.",
+            "max_days_after": "Days: 91 allows it up to and on the 91st day after.",
+            "not_repeated_within_days": "Days: 91 means none in the last 91 days, so a new one "
+                                        "is allowed 91 days after the last.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["min_owed_pounds"].initial = _money_in_pounds(
+                self.instance.min_owed_pence)
+            self.fields["max_owed_pounds"].initial = _money_in_pounds(
+                self.instance.max_owed_pence)
+        else:
+            self.fields["min_owed_pounds"].initial = Decimal("0.01")
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_owed_pounds"), data.get("max_owed_pounds")
+        if low is not None and high is not None and high <= low:
+            self.add_error("max_owed_pounds", "This must be more than the amount it owes at least.")
+        after = data.get("after_stage")
+        min_days, max_days = data.get("min_days_after"), data.get("max_days_after")
+        if after is not None:
+            if self.instance.policy_id and after.policy_id != self.instance.policy_id:
+                self.add_error("after_stage", "Choose a stage of this policy.")
+            elif data.get("order") is not None and after.order >= data["order"]:
+                self.add_error("after_stage", "A stage follows one that comes before it in "
+                                              "the order.")
+        elif min_days is not None or max_days is not None:
+            self.add_error("after_stage", "Choose the stage the days are counted from, or "
+                                          "leave the days empty.")
+        if min_days is not None and max_days is not None and max_days < min_days:
+            self.add_error("max_days_after", "This must be at least the days in 'at least "
+                                             "this many days after it'.")
+        if data.get("action") in _LETTER_ACTIONS and not data.get("letter_template"):
+            self.add_error("letter_template", "Choose the letter this stage sends.")
+        return data
+
+    def save(self, commit=True):
+        stage = super().save(commit=False)
+        stage.min_owed_pence = _to_pence(self.cleaned_data["min_owed_pounds"])
+        high = self.cleaned_data.get("max_owed_pounds")
+        stage.max_owed_pence = None if high is None else _to_pence(high)
+        if commit:
+            stage.save()
+        return stage
+
+
+class ArrearsStageInline(admin.StackedInline):
+    model = ArrearsStage
+    form = ArrearsStageForm
+    fk_name = "policy"
+    extra = 0
+    fieldsets = [
+        (None, {"fields": ["order", "code", "name", "action", "letter_template"]}),
+        ("When it is due", {"fields": [
+            "min_owed_pounds", "max_owed_pounds", "min_weeks_owed", "after_stage",
+            "min_days_after", "max_days_after", "not_repeated_within_days"]}),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "after_stage":
+            # Only this policy's own stages (a new policy's are chosen once it is saved).
+            policy_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = (ArrearsStage.objects.filter(policy_id=policy_id)
+                                  if policy_id else ArrearsStage.objects.none())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(ArrearsPolicy)
+class ArrearsPolicyAdmin(SimpleHistoryAdmin):
+    form = ArrearsPolicyForm
+    inlines = [ArrearsStageInline]
+    list_display = ["name", "effective_from", "stage_count", "tolerance"]
+    fields = ["name", "effective_from", "notes", "arrangement_max_weeks",
+              "breach_tolerance_pounds"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(stage_total=Count("stages"))
+
+    @admin.display(description="Stages")
+    def stage_count(self, obj):
+        return obj.stage_total
+
+    @admin.display(description="Breach tolerance", ordering="breach_tolerance_pence")
+    def tolerance(self, obj):
+        return format_pence(obj.breach_tolerance_pence)
+
+
+def template_figures(text: str) -> set[str]:
+    """The names a template's {{ ... }} use (the first part, before any dot or filter)."""
+    from django.template import Template
+    from django.template.base import VariableNode
+
+    names = set()
+    for node in Template(text).nodelist.get_nodes_by_type(VariableNode):
+        lookups = getattr(node.filter_expression.var, "lookups", None)
+        if lookups:
+            names.add(lookups[0])
+    return names
+
+
+class LetterTemplateForm(forms.ModelForm):
+    """The body must be a template that works, using only the figures a letter is given: a
+    misspelt {{ owd }} would otherwise print nothing in every letter."""
+
+    class Meta:
+        model = LetterTemplate
+        fields = ["code", "name", "subject", "body"]
+        widgets = {"subject": forms.TextInput(attrs={"size": 80}),
+                   "body": forms.Textarea(attrs={"rows": 24, "cols": 90})}
+
+    def __init__(self, *args, **kwargs):
+        from rents.arrears import LETTER_FIGURES
+
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = format_html(
+            "Paragraphs separated by a blank line. These figures are filled in: {}.",
+            format_html_join(", ", "<code>{{{{ {} }}}}</code> ({})", LETTER_FIGURES.items()))
+
+    def clean_body(self):
+        from django.template import TemplateSyntaxError
+
+        from rents.arrears import LETTER_FIGURES
+
+        body = self.cleaned_data["body"]
+        try:
+            used = template_figures(body)
+        except TemplateSyntaxError as error:
+            raise forms.ValidationError(f"The letter cannot be filled in: {error}") from None
+        unknown = sorted(used - set(LETTER_FIGURES))
+        if unknown:
+            raise forms.ValidationError(
+                "These are not figures a letter is given: "
+                + ", ".join("{{ " + name + " }}" for name in unknown)
+                + ". Check the spelling against the list below.")
+        return body
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(SimpleHistoryAdmin):
+    form = LetterTemplateForm
+    list_display = ["name", "code", "subject"]
+    search_fields = ["name", "code", "subject"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the letter in the default policy and on letters already sent.
+        return ["code"] if obj is not None and obj.pk else []
+
+
+# --- Read-only: what the arrears run and case work record ------------------------------------
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ReadOnlyAdmin):
+    list_display = ["account", "stage", "status", "owed", "weeks_owed", "as_of", "created_at"]
+    list_filter = ["status", "stage__name"]
+    list_select_related = ["account", "stage"]
+    search_fields = ["account__payment_reference"]
+    show_full_result_count = False
+
+    @admin.display(description="Owed", ordering="owed_pence")
+    def owed(self, obj):
+        return format_pence(obj.owed_pence)
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["happened_on", "account", "kind", "stage", "summary", "created_by"]
+    list_filter = ["kind", "stage__name"]
+    list_select_related = ["account", "stage", "created_by"]
+    search_fields = ["account__payment_reference", "summary"]
+    show_full_result_count = False
+
+
+@admin.register(Pause)
+class PauseAdmin(ReadOnlyAdmin):
+    list_display = ["account", "kind", "start_date", "end_date", "ended_at"]
+    list_filter = ["kind"]
+    list_select_related = ["account"]
+    search_fields = ["account__payment_reference"]
+
+
+@admin.register(Arrangement)
+class ArrangementAdmin(ReadOnlyAdmin):
+    list_display = ["account", "amount", "frequency", "start_date", "status", "breached_on"]
+    list_filter = ["status", "frequency"]
+    list_select_related = ["account"]
+    search_fields = ["account__payment_reference"]
+
+    @admin.display(description="Amount", ordering="amount_pence")
+    def amount(self, obj):
+        return format_pence(obj.amount_pence)
+
+
+@admin.register(PossessionNotice)
+class PossessionNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["account", "served_on", "expires_on"]
+    list_select_related = ["account"]
+    search_fields = ["account__payment_reference"]
+
+
+@admin.register(CourtCase)
+class CourtCaseAdmin(ReadOnlyAdmin):
+    list_display = ["account", "applied_on", "hearing_date", "outcome", "eviction_date",
+                    "closed_on"]
+    list_filter = ["outcome"]
+    list_select_related = ["account"]
+    search_fields = ["account__payment_reference"]

@@ -7,4 +7,4 @@ class RentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Each module registers its background job kinds (housing.jobs) when imported.
-        from rents import jobs, payment_files, reports, setting  # noqa: F401
+        from rents import arrears, casework, jobs, payment_files, reports, setting  # noqa: F401

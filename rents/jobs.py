@@ -1,13 +1,17 @@
-"""The rent run as a background job (housing.jobs)."""
+"""The rent run as a background job (housing.jobs). When it finishes it queues the arrears run
+(rents.arrears) as at the week's Monday (today, for a week run ahead), unless its parameters
+say `then_arrears_run: false` (the bench times the two apart)."""
 
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from housing.jobs import register
 from housing.models import BackgroundJob
 from housing.money import format_pence
+from rents.arrears import start_arrears_run
 from rents.models import RentWeek
 from rents.services import post_rent_run
 
@@ -30,6 +34,14 @@ def run_rent(job: BackgroundJob, progress) -> str:
         "totals": result.totals,
         "without_charges": result.without_charges,
     })
+    if job.parameters.get("then_arrears_run", True):
+        # The week's debits change who owes what: the arrears run follows every rent run
+        # (a rent-free week too: the days since each letter still count), as at the week's
+        # Monday, or today for a week run ahead (letters are not aged by days not yet
+        # come). It is idempotent, so a second one queued by a retried rent run is harmless.
+        as_of = min(week.start_date, timezone.localdate())
+        transaction.on_commit(lambda: start_arrears_run(as_of=as_of, by=job.started_by,
+                                                        at=timezone.now()))
     if week.rent_free:
         return f"{week} is a rent-free week: nothing was charged."
     total = sum(result.totals.values())

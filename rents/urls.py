@@ -2,6 +2,8 @@ from django.urls import path
 
 from rents import (
     account_views,
+    arrears_run_views,
+    arrears_views,
     payment_file_views,
     report_views,
     setting_views,
@@ -47,4 +49,6 @@ urlpatterns = [
     path("setting/reviews/<int:pk>/reject/", setting_views.review_reject, name="review-reject"),
     path("setting/reviews/<int:pk>/letters/", setting_views.review_letters,
          name="review-letters"),
+    path("arrears/run/", arrears_run_views.run_start, name="arrears-run"),
+    *arrears_views.urlpatterns,  # the arrears worklist, cases and case work
 ]

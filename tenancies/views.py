@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from housing.access import get_object_for_user, require_perm, scope_for_user
 from housing.models import Property
+from rents.casework import tenancy_case
 from rents.queries import account_summary, rent_account_for_tenancy
 from tenancies.forms import ACTIONS, SignUpForm, available_actions
 from tenancies.models import Tenancy, TenancyMember
@@ -46,6 +47,7 @@ def tenancy_detail(request, pk: int):
         "can_see_people": request.user.has_perm("housing.view_person"),
         "rent": account_summary(account, today=today) if account else None,
         "letters": tenancy.letters.all() if request.user.has_perm(LETTER_PERM) else None,
+        "case": tenancy_case(request.user, tenancy),  # the arrears case diary
     })
 
 

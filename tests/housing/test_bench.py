@@ -109,3 +109,43 @@ def test_the_rent_history_loads_the_rent_runs_rows_and_puts_the_ledger_back_as_i
     assert [post_rent_run(week=week, by=None, at=timezone.now()).posted for week in weeks] == \
         [0] * 6
     assert Transaction.objects.count() == rows
+
+
+@pytest.mark.django_db
+def test_the_arrears_figure_on_a_small_council():
+    """The arrears run's figure: realistic arrears are set up (balances in every band, case
+    histories, pauses, arrangements, court dates), the run recommends every stage of the
+    policy, and the rerun changes nothing."""
+    from datetime import date
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from rents.demo import seed_rent
+    from rents.models import Arrangement, CaseEvent, Pause, Recommendation, RentWeek
+    from rents.services import post_rent_run
+
+    seed_council(homes=2000, seed=2026)
+    seed_rent()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in the rent history test above
+    post_rent_run(week=RentWeek.objects.get(start_date=date(2026, 11, 30)), by=None,
+                  at=timezone.now())
+    out = []
+    bench_run = bench.Bench(database="unused", out=type("Out", (), {"write": out.append})())
+    figures = bench.measure_arrears_run(bench_run)
+
+    assert set(figures) == {"arrears_run_seconds", "arrears_rerun_seconds",
+                            "arrears_rerun_changed", "arrears_recommended"}
+    assert figures["arrears_rerun_changed"] == 0
+    assert figures["arrears_recommended"] == Recommendation.objects.filter(status="open").count()
+    accounts = Recommendation.objects.values("account").distinct().count()
+    assert 0.25 < figures["arrears_recommended"] / 1500 < 0.6  # of some 1,500 live accounts
+    stages = set(Recommendation.objects.values_list("stage__code", flat=True))
+    assert {"reminder", "letter-1", "letter-2", "nosp", "court-warning"} <= stages, stages
+    assert CaseEvent.objects.exclude(kind="arrangement").values("account").distinct().count() \
+        > accounts * 0.2
+    assert Pause.objects.values("kind").distinct().count() == len(Pause.Kind)
+    assert Arrangement.objects.filter(status="breached").exists()
+    assert Arrangement.objects.filter(status="active").exists()
+    assert any("held back" in line for line in out)
