@@ -18,6 +18,10 @@ The rules, in order:
    reference. A line whose reference matches no account posts to the suspense account,
    keeping what was quoted in its reference. A worker killed mid-import rolls the whole
    transaction back, so the retried job finds the file still queued and imports it cleanly.
+4. A Housing Benefit credit is posted once per account, rent week and claim, whatever the
+   file's bytes: a line repeating an earlier line of the file is refused when parsing, and a
+   line already credited from another file is skipped by the INSERT (ON CONFLICT on the
+   partial unique index `benefit_credit_once`), which refuses the whole file naming it.
 
 Payments to ended tenancies from files still post to their account: it is money received, and
 any credit left on an ended tenancy is refunded through Income (as for payments by hand).
@@ -29,7 +33,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -67,6 +71,7 @@ ALLPAY_CHANNELS = {
     "TX": "text message", "AP": "app",
 }
 ALLPAY_RECORD_LENGTH = 80
+PROGRESS_EVERY = 10_000  # lines checked between two progress writes
 
 
 def suspense_account(*, on: date) -> RentAccount:
@@ -92,6 +97,12 @@ class Line(NamedTuple):
     received_on: date
     method: str
     detail: str  # the ledger row's reference: what the payer quoted, and the file's own ids
+    claim: str = ""  # Housing Benefit: the claim reference
+
+
+# A Line made without NamedTuple's own __new__ (a Python function): it is made 100,000 times
+# for a big file. All seven fields must be given.
+_new_line = tuple.__new__
 
 
 @dataclass
@@ -325,28 +336,30 @@ def parse_payments_csv(text: str, *, today: date, progress=None, **_) -> Parsed:
     methods = {value: value for value in Transaction.Method.values}
     dates: dict[str, date | None] = {}
     lines, plain_amount = parsed.lines, _PLAIN_AMOUNT.fullmatch
+    append, new_line = lines.append, _new_line
     width = len(PAYMENTS_HEADER)
     read = total = 0
-    for index, (number, cells) in enumerate(data, start=1):
-        if progress and index % 5000 == 0:
-            progress(index)
-        if len(cells) == width:
-            reference_text, amount_text, date_text, method_text, payer = cells
-            reference = reference_text.strip().upper()
-            amount = plain_amount(amount_text)
-            received_on = dates.get(date_text)
-            method = methods.get(method_text)
-            if (amount and received_on and method and reference
-                    and len(reference) <= REFERENCE_LENGTH):
-                pounds, pennies = amount.groups()
-                pence = int(pounds) * 100 + int(pennies)
-                if 0 < pence <= MAX_PAYMENT_PENCE:
-                    read += 1
-                    total += pence
-                    lines.append(Line(number, reference, pence, received_on, method,
-                                      f"{reference} {payer.strip()}".rstrip()))
-                    continue
-        _check_payment(parsed, number, cells, today=today, dates=dates, methods=methods)
+    for start in range(0, len(data), PROGRESS_EVERY):
+        if progress and start:
+            progress(start)
+        for number, cells in data[start:start + PROGRESS_EVERY]:
+            if len(cells) == width:
+                reference_text, amount_text, date_text, method_text, payer = cells
+                reference = reference_text.strip().upper()
+                received_on = dates.get(date_text)
+                method = methods.get(method_text)
+                if (plain_amount(amount_text) and received_on and method and reference
+                        and len(reference) <= REFERENCE_LENGTH):
+                    pence = int(amount_text.replace(".", ""))  # digits, a point, two digits
+                    if 0 < pence <= MAX_PAYMENT_PENCE:
+                        read += 1
+                        total += pence
+                        payer = payer.strip()
+                        append(new_line(Line, (number, reference, pence, received_on, method,
+                                               f"{reference} {payer}" if payer else reference,
+                                               "")))
+                        continue
+            _check_payment(parsed, number, cells, today=today, dates=dates, methods=methods)
     parsed.data_lines = len(data)
     parsed.amounts_read += read
     parsed.amount_sum += total
@@ -390,15 +403,20 @@ def _check_payment(parsed: Parsed, number: int, cells: list[str], *, today: date
 
 def parse_benefit_csv(text: str, *, today: date, rent_weeks: set[date] | None = None,
                       progress=None, **_) -> Parsed:
-    """The weekly Housing Benefit CSV: one rent rebate credit per account and week."""
+    """The weekly Housing Benefit CSV: one rent rebate credit per account, week and claim. A
+    line for the same payment reference, claim and week as an earlier line is refused, naming
+    both lines."""
     parsed = Parsed()
     rows = _csv_rows(text)
     header = _check_header(rows, BENEFIT_HEADER, "Housing Benefit CSV")
     data, control = _split_control(rows, parsed)
     width = len(BENEFIT_HEADER)
+    first_line: dict[tuple[str, str, date], int] = {}  # each credit's first line
+    weeks: dict[str, tuple[date | None, str]] = {}  # each week as written, checked once
+    plain_amount, lines, new_line = _PLAIN_AMOUNT.fullmatch, parsed.lines, _new_line
     for index, (number, cells) in enumerate(data, start=1):
         parsed.data_lines += 1
-        if progress and index % 5000 == 0:
+        if progress and index % PROGRESS_EVERY == 0:
             progress(index)
         if len(cells) != width:
             parsed.bad(number, f"The line has {len(cells)} columns; a Housing Benefit line has "
@@ -408,25 +426,70 @@ def parse_benefit_csv(text: str, *, today: date, rent_weeks: set[date] | None = 
         errors = len(parsed.errors)
         reference = _reference(reference_text, parsed, number)
         claim = _reference(claim_text, parsed, number, what="claim reference")
-        week, reason = parse_date(week_text, today=today, what="week commencing")
+        checked = weeks.get(week_text)
+        if checked is None:
+            checked = weeks[week_text] = _check_week(week_text, today=today,
+                                                     rent_weeks=rent_weeks)
+        week, reason = checked
         if reason:
             parsed.bad(number, reason)
-        elif week.weekday() != 0:
-            parsed.bad(number, f"The week commencing {week_text.strip()} is a "
-                               f"{week:%A}: it must be the Monday the rent week starts.")
-        elif rent_weeks is not None and week not in rent_weeks:
-            parsed.bad(number, f"The week commencing {week_text.strip()} is not a rent week "
-                               "that has been set up.")
-        pence, reason = parse_amount(amount_text)
-        parsed.amount(number, pence, reason)
+        if plain_amount(amount_text):  # like 85.40: the usual case, read at once
+            pence = int(amount_text.replace(".", ""))
+            parsed.amount(number, pence, _limits(pence))
+        else:
+            pence, reason = parse_amount(amount_text)
+            parsed.amount(number, pence, reason)
         if len(parsed.errors) == errors:
+            earlier = first_line.setdefault((reference, claim, week), number)
+            if earlier != number:
+                parsed.bad(number, _twice_in_file(earlier, number, reference=reference,
+                                                  claim=claim, week=week))
+                continue
             parsed.total_pence += pence
-            parsed.lines.append(Line(number=number, reference=reference, pence=pence,
-                                     received_on=week, method="",
-                                     detail=f"{reference} HB claim {claim}"))
+            lines.append(new_line(Line, (number, reference, pence, week, "",
+                                         benefit_key(reference, claim), claim)))
     last_line = (data[-1][0] if data else header[0])
     _control(parsed, control, last_line=last_line, noun="credits")
     return parsed
+
+
+def _check_week(text: str, *, today: date, rent_weeks: set[date] | None
+                ) -> tuple[date | None, str]:
+    """A Housing Benefit line's week commencing: the Monday of a rent week set up, not in the
+    future. The date, and the reason it is refused ("" when it is not)."""
+    week, reason = parse_date(text, today=today, what="week commencing")
+    if reason:
+        return None, reason
+    if week.weekday() != 0:
+        return None, (f"The week commencing {text.strip()} is a {week:%A}: it must be the "
+                      "Monday the rent week starts.")
+    if rent_weeks is not None and week not in rent_weeks:
+        return None, (f"The week commencing {text.strip()} is not a rent week that has been "
+                      "set up.")
+    return week, ""
+
+
+def benefit_key(reference: str, claim: str) -> str:
+    """A Housing Benefit credit's ledger reference, "T0001234 HB claim HB4410021": the payment
+    reference the file quoted and the claim reference, both as read (trimmed, upper case; at
+    most 20 characters each, so never cut short). With the account and the rent week it is
+    the key the ledger holds once (`benefit_credit_once`): on an account the payment
+    reference is the account's own, so the key is the account, week and claim; in suspense
+    it also keeps apart credits quoting different unknown references."""
+    return f"{reference} HB claim {claim}"
+
+
+def _week_of(week: date) -> str:
+    from housing.templatetags.ui import govuk_date
+
+    return f"the week of {govuk_date(week)}"
+
+
+def _twice_in_file(earlier: int, number: int, *, reference: str, claim: str,
+                   week: date) -> str:
+    return (f"Lines {earlier} and {number} both credit Housing Benefit for claim {claim} "
+            f"to {reference} for {_week_of(week)}: a claim is credited once a week. Remove "
+            "one of them, or ask the benefits team for a corrected file.")
 
 
 def _allpay_date(text: str, *, today: date | None, what: str) -> tuple[date | None, str]:
@@ -476,7 +539,7 @@ def parse_allpay(text: str, *, today: date, progress=None, **_) -> Parsed:
         parsed.bad(first_number, reason)
     trailer = None
     for index, (number, record) in enumerate(records[1:], start=1):
-        if progress and index % 5000 == 0:
+        if progress and index % PROGRESS_EVERY == 0:
             progress(index)
         kind = record[:1]
         if kind == "T":
@@ -613,20 +676,24 @@ def upload_payment_file(*, upload, layout: str, by: User, at: datetime) -> Payme
     return payment_file
 
 
-def _cap(errors: list[dict]) -> list[dict]:
-    if len(errors) <= MAX_LISTED_ERRORS:
+def _cap(errors: list[dict], *, total: int = 0) -> list[dict]:
+    """The first MAX_LISTED_ERRORS problems, and a count of the rest. `total`: how many
+    problems there are, when only the first were looked up."""
+    total = max(total, len(errors))
+    if total <= MAX_LISTED_ERRORS:
         return errors
-    left_off = len(errors) - MAX_LISTED_ERRORS
-    return [*errors[:MAX_LISTED_ERRORS],
-            {"line": None, "reason": f"And {left_off:,} more problems, not listed: correct "
-                                     "those above and upload the file again to see them."}]
+    listed = errors[:MAX_LISTED_ERRORS]
+    return [*listed,
+            {"line": None, "reason": f"And {total - len(listed):,} more problems, not listed: "
+                                     "correct those above and upload the file again to see "
+                                     "them."}]
 
 
-def _refuse(payment_file: PaymentFile, errors: list[dict], *, line_count: int = 0,
-            total_pence: int = 0) -> PaymentFile:
+def _refuse(payment_file: PaymentFile, errors: list[dict], *, total: int = 0,
+            line_count: int = 0, total_pence: int = 0) -> PaymentFile:
     PaymentFile.objects.filter(pk=payment_file.pk, status=PaymentFile.Status.QUEUED).update(
-        status=PaymentFile.Status.REFUSED, errors=_cap(errors), line_count=line_count,
-        total_pence=total_pence)
+        status=PaymentFile.Status.REFUSED, errors=_cap(errors, total=total),
+        line_count=line_count, total_pence=total_pence)
     payment_file.refresh_from_db()
     return payment_file
 
@@ -634,43 +701,89 @@ def _refuse(payment_file: PaymentFile, errors: list[dict], *, line_count: int = 
 _CREATE_LINES = """
 CREATE TEMPORARY TABLE payment_file_line (
     line integer NOT NULL, reference text NOT NULL, pence bigint NOT NULL,
-    received_on date NOT NULL, method text NOT NULL, detail text NOT NULL
+    received_on date NOT NULL, rent_week_id integer NOT NULL, method text NOT NULL,
+    detail text NOT NULL, claim text NOT NULL
 ) ON COMMIT DROP
 """
 
 # One statement posts the whole file. Accounts are matched on the payment reference as the
 # file quotes it (upper-cased; references such as T0001234 are upper case), never on the
-# suspense account itself; no match posts to suspense. The rent week is the one starting on
-# the Monday of the week the money arrived in (rent weeks start on Mondays: a database check),
-# so the join is on equal dates.
+# suspense account itself; no match posts to suspense. The rent week (the one starting on the
+# Monday of the week the money arrived in) comes with each line, looked up once per date when
+# the lines are written for COPY. Rows go in in account order (an account's rows in the file's
+# order): each account's place in the ledger's account-ordered index is then visited once, in
+# order, rather than at random once per line.
+#
+# A Housing Benefit file's rows are held once per account, week and claim by the partial
+# unique index `benefit_credit_once` (the claim being in the reference: see `benefit_key`). A
+# line already on the ledger is skipped (ON CONFLICT DO NOTHING), so fewer rows are posted
+# than the file has lines, and the import then names those lines and rolls back. An import of
+# another file with the same credit, running at the same moment, makes this one wait at that
+# row until it ends: if it commits, the row is skipped in the same way, so a race is refused
+# like any other repeat and never fails on the index.
 _POST_LINES = """
 WITH posted AS (
     INSERT INTO rents_transaction (account_id, posted_on, rent_week_id, kind, method,
                                    amount_pence, reference, source, created_by_id, created_at,
                                    job_id, payment_file_id)
-    SELECT COALESCE(a.id, %(suspense)s), l.received_on, w.id, %(kind)s, l.method, -l.pence,
-           left(l.detail, 100), %(source)s, %(by)s, %(at)s, %(job)s, %(file)s
+    SELECT COALESCE(a.id, %(suspense)s), l.received_on, NULLIF(l.rent_week_id, 0), %(kind)s,
+           l.method, -l.pence, left(l.detail, 100), %(source)s, %(by)s, %(at)s, %(job)s,
+           %(file)s
     FROM payment_file_line l
     LEFT JOIN rents_rentaccount a ON a.payment_reference = l.reference AND a.kind <> 'suspense'
-    LEFT JOIN rents_rentweek w
-      ON w.start_date = l.received_on - (EXTRACT(ISODOW FROM l.received_on)::integer - 1)
-    ORDER BY l.line
+    ORDER BY COALESCE(a.id, %(suspense)s), l.line
+    {on_conflict}
     RETURNING account_id
 )
 SELECT count(*), count(*) FILTER (WHERE account_id = %(suspense)s) FROM posted
 """
+_BENEFIT_ONCE = """ON CONFLICT (account_id, rent_week_id, reference)
+      WHERE kind = 'benefit' AND source = 'benefit_file' DO NOTHING"""
 
+# The lines of a Housing Benefit file whose credit is already on the ledger from another file
+# (run only when the posting skipped some), with the file and when it was imported.
+_ALREADY_CREDITED = """
+SELECT l.line, l.claim, l.received_on, f.name, COALESCE(f.imported_at, t.created_at)
+FROM payment_file_line l
+LEFT JOIN rents_rentaccount a ON a.payment_reference = l.reference AND a.kind <> 'suspense'
+JOIN rents_transaction t
+  ON t.account_id = COALESCE(a.id, %(suspense)s) AND t.rent_week_id = l.rent_week_id
+ AND t.reference = left(l.detail, 100) AND t.kind = 'benefit' AND t.source = 'benefit_file'
+LEFT JOIN rents_paymentfile f ON f.id = t.payment_file_id
+WHERE t.payment_file_id IS DISTINCT FROM %(file)s
+ORDER BY l.line
+LIMIT %(limit)s
+"""
 
 # COPY's text format: a backslash, tab or line break inside a value is written escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_COLUMNS = len(Line._fields) + 1  # and the rent week
 
 
-def _copy_text(lines: list[Line]) -> bytes:
-    """The lines as COPY text, built in one go (far quicker than a call per row)."""
-    return "".join([
-        f"{line.number}\t{line.reference.translate(_COPY_ESCAPES)}\t{line.pence}\t"
-        f"{line.received_on.isoformat()}\t{line.method}\t"
-        f"{line.detail.translate(_COPY_ESCAPES)}\n" for line in lines]).encode()
+def _copy_text(lines: list[Line], *, weeks: dict[date, int]) -> bytes:
+    """The lines as COPY text, built in one go (far quicker than a call per row), each with
+    its rent week's id (`weeks`: the id of each rent week by its Monday), found once per
+    date; 0 for none (before the first rent year set up), which is no rent week's id.
+
+    Only the references, the detail and the claim come from the file (the other values are
+    numbers, dates and methods this module wrote), and they almost never hold a character
+    COPY would need escaped. So the text is built as it is, and only if it then holds a
+    backslash or carriage return, or more tabs or line breaks than separate the values, is
+    it built again with those three escaped."""
+    day_and_week = {}
+    for day in {line[3] for line in lines}:
+        week = weeks.get(day - timedelta(days=day.weekday()))
+        day_and_week[day] = f"{day.isoformat()}\t{week or 0}"
+    text = "".join([f"{number}\t{reference}\t{pence}\t{day_and_week[day]}\t{method}\t"
+                    f"{detail}\t{claim}\n"
+                    for number, reference, pence, day, method, detail, claim in lines])
+    if ("\\" in text or "\r" in text or text.count("\n") != len(lines)
+            or text.count("\t") != (_COPY_COLUMNS - 1) * len(lines)):
+        text = "".join([
+            f"{number}\t{reference.translate(_COPY_ESCAPES)}\t{pence}\t{day_and_week[day]}\t"
+            f"{method}\t{detail.translate(_COPY_ESCAPES)}\t{claim.translate(_COPY_ESCAPES)}\n"
+            for number, reference, pence, day, method, detail, claim in lines])
+    return text.encode()
 
 
 def _record_counts(payment_file_id: int, *, posted: int, suspense: int) -> None:
@@ -678,9 +791,45 @@ def _record_counts(payment_file_id: int, *, posted: int, suspense: int) -> None:
                                                           suspense_count=suspense)
 
 
+class AlreadyCredited(Exception):
+    """Lines of a Housing Benefit file whose credit is already on the ledger: the posting is
+    rolled back and the file refused with `errors` (the first of them: `total` in all)."""
+
+    def __init__(self, errors: list[dict], *, total: int):
+        super().__init__(f"{total} Housing Benefit credits were already posted.")
+        self.errors = errors
+        self.total = total
+
+
+def _already_credited(cursor, *, skipped: int, suspense_id: int, file_id: int
+                      ) -> AlreadyCredited:
+    """The refusal of a file whose posting skipped `skipped` lines, naming the first of them
+    (as many as are listed), each with the file that credited it first and when."""
+    from housing.templatetags.ui import govuk_date
+
+    cursor.execute(_ALREADY_CREDITED, {"suspense": suspense_id, "file": file_id,
+                                       "limit": MAX_LISTED_ERRORS})
+    weeks, days = {}, {}
+    errors = []
+    for line, claim, week, name, when in cursor.fetchall():
+        if week not in weeks:
+            weeks[week] = _week_of(week)
+        if when not in days:
+            days[when] = govuk_date(when)
+        errors.append({"line": line, "reason": (
+            f"Housing Benefit for claim {claim} for {weeks[week]} was already credited "
+            + (f"from file {name} " if name else "") + f"on {days[when]}.")})
+    if not errors:  # a credit skipped, but gone by the time it was looked for: still refused
+        return AlreadyCredited([{"line": None, "reason": (
+            f"{skipped:,} of the credits in the file were already on the ledger. Nothing was "
+            "posted: upload the file again to see which.")}], total=1)
+    return AlreadyCredited(errors, total=max(skipped, len(errors)))
+
+
 def _post(payment_file: PaymentFile, lines: list[Line], *, total_pence: int, by: User | None,
           at: datetime, job_id: int | None) -> PaymentFile:
     benefit = payment_file.kind == PaymentFile.Kind.BENEFIT
+    text = _copy_text(lines, weeks=dict(RentWeek.objects.values_list("start_date", "id")))
     with transaction.atomic():
         locked = PaymentFile.objects.select_for_update().get(pk=payment_file.pk)
         if locked.status != PaymentFile.Status.QUEUED:
@@ -695,8 +844,11 @@ def _post(payment_file: PaymentFile, lines: list[Line], *, total_pence: int, by:
             cursor.execute("DROP TABLE IF EXISTS pg_temp.payment_file_line")
             cursor.execute(_CREATE_LINES)
             with cursor.copy("COPY payment_file_line FROM STDIN") as copy:
-                copy.write(_copy_text(lines))
-            cursor.execute(_POST_LINES, {
+                copy.write(text)
+            # Room for the accounts' hash table and the sort of a 100,000-line file in memory
+            # (the default 4MB spills both to disk), for this transaction only.
+            cursor.execute("SET LOCAL work_mem = '32MB'")
+            cursor.execute(_POST_LINES.format(on_conflict=_BENEFIT_ONCE if benefit else ""), {
                 "suspense": suspense.pk,
                 "kind": Transaction.Kind.BENEFIT if benefit else Transaction.Kind.PAYMENT,
                 "source": (Transaction.Source.BENEFIT_FILE if benefit
@@ -704,6 +856,9 @@ def _post(payment_file: PaymentFile, lines: list[Line], *, total_pence: int, by:
                 "by": by.pk if by else None, "at": at, "job": job_id,
                 "file": payment_file.pk})
             posted, to_suspense = cursor.fetchone()
+            if posted != len(lines):  # only a Housing Benefit file skips lines
+                raise _already_credited(cursor, skipped=len(lines) - posted,
+                                        suspense_id=suspense.pk, file_id=payment_file.pk)
             cursor.execute("DROP TABLE pg_temp.payment_file_line")
         _record_counts(payment_file.pk, posted=posted, suspense=to_suspense)
     payment_file.refresh_from_db()
@@ -737,6 +892,9 @@ def import_payment_file(*, payment_file_id: int, by: User | None, at: datetime,
     try:
         payment_file = _post(payment_file, parsed.lines, total_pence=parsed.total_pence,
                              by=by, at=at, job_id=job_id)
+    except AlreadyCredited as refusal:
+        return _refuse(payment_file, refusal.errors, total=refusal.total,
+                       line_count=parsed.data_lines, total_pence=parsed.total_pence)
     except IntegrityError:
         imported = _imported_copy(payment_file.sha256)
         if imported is None:

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
@@ -123,6 +123,18 @@ def test_a_good_file_posts_every_payment_as_a_credit_with_unknown_references_to_
     # The rent week the money arrived in: 1 December is in the week of Monday 30 November.
     assert rows[0].rent_week == RentWeek.objects.get(start_date=date(2026, 11, 30))
     assert rows[1].rent_week == RentWeek.objects.get(start_date=date(2026, 12, 7))
+
+
+@pytest.mark.parametrize(("received", "week"), [
+    ("2026-11-30", date(2026, 11, 30)), ("2026-12-06", date(2026, 11, 30)),
+    ("2026-12-07", date(2026, 12, 7)), ("2024-04-01", date(2024, 4, 1)),
+    ("2024-03-31", None),
+], ids=["a Monday", "a Sunday", "the next Monday", "the first rent week", "before it"])
+def test_a_payment_is_in_the_rent_week_it_arrived_in(first, income_officer, received, week):
+    _import(_csv(f"{first.payment_reference},5.00,{received},card,", "CONTROL,1,5.00"),
+            by=income_officer)
+    row = first.transactions.get()
+    assert (row.rent_week.start_date if row.rent_week else None) == week
 
 
 def test_a_payment_to_an_ended_tenancy_still_posts_to_its_account(north, income_officer):
@@ -427,6 +439,195 @@ def test_bad_housing_benefit_lines_are_refused(first, income_officer, line, reas
     assert not Transaction.objects.exists()
 
 
+# --- Housing Benefit credited once per account, week and claim ---------------------------------
+
+def _hb(*lines: str, ending: str = "\r\n") -> bytes:
+    return (ending.join([HB_HEADER, *lines]) + ending).encode()
+
+
+def _control(lines: list[str]) -> str:
+    total = sum(int(line.rsplit(",", 1)[1].replace(".", "")) for line in lines)
+    return f"CONTROL,{len(lines)},{total // 100}.{total % 100:02d}"
+
+
+def _twice(earlier: int, line: int, reference: str, claim: str = "HB1") -> str:
+    return (f"Lines {earlier} and {line} both credit Housing Benefit for claim {claim} to "
+            f"{reference} for the week of 30 November 2026: a claim is credited once a week. "
+            "Remove one of them, or ask the benefits team for a corrected file.")
+
+
+# Each case: a file's lines ({ref} is the first account's payment reference, {lower} the same
+# in lower case, {other} the second account's) and the line refused with the earlier line it
+# repeats, or None when every line is a credit of its own.
+IN_ONE_FILE = [
+    ("the same line twice", ["{ref},HB1,2026-11-30,10.00", "{ref},HB1,2026-11-30,10.00"],
+     (3, 2)),
+    ("the week written another way",
+     ["{ref},HB1,2026-11-30,10.00", "{ref},HB1,30/11/2026,12.00"], (3, 2)),
+    ("reference and claim in another case, with spaces",
+     ["{ref},HB1,2026-11-30,10.00", " {lower} , hb1 ,2026-11-30,10.00"], (3, 2)),
+    ("an unknown reference twice", ["T9999999,HB1,2026-11-30,10.00",
+                                    "T9999999,HB1,2026-11-30,10.00"], (3, 2)),
+    ("a line between them", ["{ref},HB1,2026-11-30,10.00", "{other},HB2,2026-11-30,5.00",
+                             "{ref},HB1,2026-11-30,10.00"], (4, 2)),
+    ("another claim the same week", ["{ref},HB1,2026-11-30,10.00",
+                                     "{ref},HB2,2026-11-30,10.00"], None),
+    ("the same claim another week", ["{ref},HB1,2026-11-30,10.00",
+                                     "{ref},HB1,2026-12-07,10.00"], None),
+    ("another account, the same claim", ["{ref},HB1,2026-11-30,10.00",
+                                         "{other},HB1,2026-11-30,10.00"], None),
+    ("unknown references, other claims", ["T9999999,HB1,2026-11-30,10.00",
+                                          "T9999999,HB2,2026-11-30,10.00"], None),
+]
+
+
+@pytest.mark.parametrize(("lines", "refused"), [case[1:] for case in IN_ONE_FILE],
+                         ids=[case[0] for case in IN_ONE_FILE])
+def test_a_housing_benefit_file_credits_a_claim_once_a_week(first, second, income_officer,
+                                                            lines, refused):
+    lines = [line.format(ref=first.payment_reference, lower=first.payment_reference.lower(),
+                         other=second.payment_reference) for line in lines]
+    payment_file = _import(_hb(*lines, _control(lines)), by=income_officer,
+                           layout="benefit_csv", name="hb.csv")
+    if refused is None:
+        assert payment_file.status == PaymentFile.Status.IMPORTED, payment_file.errors
+        assert Transaction.objects.filter(kind="benefit").count() == len(lines)
+        return
+    line, earlier = refused
+    reference = lines[earlier - 2].split(",")[0].strip().upper()
+    assert payment_file.status == PaymentFile.Status.REFUSED
+    assert payment_file.errors == [{"line": line, "reason": _twice(earlier, line, reference)}]
+    assert not Transaction.objects.exists()
+
+
+HB_FIRST = ["{ref},HB100001,2026-11-30,85.40", "T9999999,HB100003,2026-11-30,10.00"]
+
+
+def _already(claim: str, week: str = "30 November 2026") -> str:
+    return (f"Housing Benefit for claim {claim} for the week of {week} was already credited "
+            "from file hb-week-48.csv on 9 December 2026.")
+
+
+# The file hb-week-48.csv (HB_FIRST: a credit to the first account and one to suspense) is
+# imported; then another file, with other bytes. Each case: that file's lines and the lines
+# refused with the claim each names ([] when it is imported).
+SENT_AGAIN = [
+    ("re-sent with LF line endings", HB_FIRST, "\n",
+     [(2, "HB100001"), (3, "HB100003")]),
+    ("the same credits in another order with one new", [
+        "{other},HB100002,2026-11-30,60.00", "T9999999,HB100003,30/11/2026,10.00",
+        " {lower},hb100001,2026-11-30,85.40"], "\r\n", [(3, "HB100003"), (4, "HB100001")]),
+    ("a credit for another amount is still the same credit",
+     ["{ref},HB100001,2026-11-30,80.00"], "\r\n", [(2, "HB100001")]),
+    ("the same claims the next week",
+     ["{ref},HB100001,2026-12-07,85.40", "T9999999,HB100003,2026-12-07,10.00"], "\r\n", []),
+    ("another claim on the account the same week",
+     ["{ref},HB100009,2026-11-30,5.00"], "\r\n", []),
+    ("another claim in suspense the same week",
+     ["T9999999,HB100004,2026-11-30,10.00"], "\r\n", []),
+    ("the same claim quoting another unknown reference",
+     ["T8888888,HB100003,2026-11-30,10.00"], "\r\n", []),
+]
+
+
+@pytest.mark.parametrize(("lines", "ending", "refused"), [case[1:] for case in SENT_AGAIN],
+                         ids=[case[0] for case in SENT_AGAIN])
+def test_a_credit_already_on_the_ledger_refuses_the_file_naming_each_line(
+        first, second, income_officer, lines, ending, refused):
+    def filled(lines):
+        return [line.format(ref=first.payment_reference, lower=first.payment_reference.lower(),
+                            other=second.payment_reference) for line in lines]
+
+    earlier = _import(_hb(*filled(HB_FIRST), _control(HB_FIRST)), by=income_officer,
+                      layout="benefit_csv", name="hb-week-48.csv")
+    assert earlier.status == PaymentFile.Status.IMPORTED
+    before = list(Transaction.objects.values_list("id", flat=True))
+    lines = filled(lines)
+
+    again = _import(_hb(*lines, _control(lines), ending=ending), by=income_officer,
+                    layout="benefit_csv", name="hb-again.csv")
+
+    if not refused:
+        assert again.status == PaymentFile.Status.IMPORTED, again.errors
+        assert again.transactions.count() == len(lines)
+        return
+    assert again.status == PaymentFile.Status.REFUSED
+    assert again.errors == [{"line": line, "reason": _already(claim)} for line, claim in refused]
+    assert list(Transaction.objects.values_list("id", flat=True)) == before  # nothing posted
+    assert (_balance(first), _balance(second)) == (-8540, 0)
+    assert again.imported_at is None and not again.transactions.exists()
+
+
+def test_credits_already_posted_are_listed_up_to_the_limit_then_counted(
+        first, second, income_officer, monkeypatch):
+    lines = [f"{first.payment_reference},HB1,2026-11-30,1.00",
+             f"{second.payment_reference},HB2,2026-11-30,2.00", "T9999999,HB3,2026-11-30,3.00"]
+    _import(_hb(*lines, "CONTROL,3,6.00"), by=income_officer, layout="benefit_csv",
+            name="hb-week-48.csv")
+    monkeypatch.setattr(payment_files, "MAX_LISTED_ERRORS", 2)
+    again = _import(_hb(*lines, "CONTROL,3,6.00", ending="\n"), by=income_officer,
+                    layout="benefit_csv", name="again.csv")
+    assert again.errors == [
+        {"line": 2, "reason": _already("HB1")}, {"line": 3, "reason": _already("HB2")},
+        {"line": None, "reason": "And 1 more problems, not listed: correct those above and "
+                                 "upload the file again to see them."}]
+
+
+def test_the_refused_file_page_names_the_credit_already_posted(client_for, first,
+                                                               income_officer):
+    lines = [f"{first.payment_reference},HB100001,2026-11-30,85.40"]
+    _import(_hb(*lines, "CONTROL,1,85.40"), by=income_officer, layout="benefit_csv",
+            name="hb-week-48.csv")
+    again = _import(_hb(*lines, "CONTROL,1,85.40", ending="\n"), by=income_officer,
+                    layout="benefit_csv", name="hb-week-48 (2).csv")
+    page = client_for(income_officer).get(f"/rents/payment-files/{again.pk}/").content.decode()
+    assert "This file was refused: nothing was posted" in page
+    assert escape(_already("HB100001")) in page
+    assert page.count('<th scope="row" class="govuk-table__header">2</th>') == 1
+
+
+@pytest.mark.parametrize(("changes", "allowed"), [
+    ({}, False),
+    ({"amount_pence": -100}, False),
+    ({"kind": "payment", "method": "card"}, True),
+    ({"source": "officer"}, True),
+    ({"reference": "T0000001 HB claim HB2"}, True),
+    ({"week": date(2026, 12, 7)}, True),
+], ids=["the same credit", "another amount", "a payment", "by hand", "another claim",
+        "another week"])
+def test_the_database_holds_a_benefit_file_credit_once(first, changes, allowed):
+    def credit(**changes):
+        week = RentWeek.objects.get(start_date=changes.pop("week", date(2026, 11, 30)))
+        row = {"account": first, "posted_on": week.start_date, "rent_week": week,
+               "kind": "benefit", "source": "benefit_file", "amount_pence": -8540,
+               "reference": "T0000001 HB claim HB1", "created_at": AT, **changes}
+        return Transaction.objects.create(**row)
+
+    credit()
+    if allowed:
+        credit(**changes)
+        assert first.transactions.count() == 2
+        return
+    with pytest.raises(IntegrityError) as refusal, transaction.atomic():
+        credit(**changes)
+    assert "benefit_credit_once" in str(refusal.value)
+    assert first.transactions.count() == 1
+
+
+# COPY's text format gives a backslash, a tab and a line break meanings of their own: a
+# reference holding them must reach the ledger as it was written.
+@pytest.mark.parametrize("payer", ["PAID \\ CASH", "A\tB", "LINE\r\nBREAK", "\\.", "\\N",
+                                   "ÀÉÎ £5 “quoted”"],
+                         ids=["backslash", "tab", "line break", "end of data", "null",
+                              "not ascii"])
+def test_references_reach_the_ledger_as_written(first, income_officer, payer):
+    quoted = '"' + payer.replace('"', '""') + '"'
+    payment_file = _import(_csv(f"{first.payment_reference},25.50,2026-12-01,card,{quoted}",
+                                "CONTROL,1,25.50"), by=income_officer)
+    assert payment_file.status == PaymentFile.Status.IMPORTED, payment_file.errors
+    assert first.transactions.get().reference == f"{first.payment_reference} {payer}"
+
+
 def test_parsing_is_pure_and_reports_a_line_per_problem():
     parsed = parse_file(b"\xef\xbb\xbf" + _csv("A1,1.00,2026-12-01,card,x", "CONTROL,1,1.00"),
                         layout="csv", today=TODAY)
@@ -472,6 +673,45 @@ def test_two_copies_imported_at_the_same_moment_post_once(north, income_officer,
     assert results["two"].status == PaymentFile.Status.REFUSED
     assert "already imported" in results["two"].errors[0]["reason"]
     assert _balance(account) == -2550
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_files_with_the_same_credit_imported_at_the_same_moment_credit_it_once(
+        north, income_officer):
+    account = _account(north)
+    payment_files.suspense_account(on=TODAY)  # the credit is then the only row both write
+    lines = [f"{account.payment_reference},HB100001,2026-11-30,85.40"]
+    copies = []
+    for name, ending in (("hb-week-48.csv", "\r\n"), ("hb-resent.csv", "\n")):
+        payment_file = PaymentFile(kind="benefit", layout="benefit_csv", name=name,
+                                   sha256=ending.encode().hex().ljust(64, "0"),
+                                   uploaded_by=income_officer, uploaded_at=AT)
+        payment_file.file.save(name, ContentFile(_hb(*lines, "CONTROL,1,85.40",
+                                                     ending=ending)))
+        copies.append(payment_file)
+    results = {}
+
+    def second_import():
+        try:
+            results["two"] = import_payment_file(payment_file_id=copies[1].pk,
+                                                 by=income_officer, at=AT)
+        finally:
+            connection.close()
+
+    # The first import's transaction is held open while the second runs: the second must wait
+    # for it at the credit, then be refused like any repeat (not fail, not post twice).
+    with transaction.atomic():
+        results["one"] = import_payment_file(payment_file_id=copies[0].pk,
+                                             by=income_officer, at=AT)
+        other = threading.Thread(target=second_import)
+        other.start()
+        time.sleep(1)
+        assert other.is_alive()  # waiting on benefit_credit_once
+    other.join(timeout=30)
+    assert results["one"].status == PaymentFile.Status.IMPORTED
+    assert results["two"].status == PaymentFile.Status.REFUSED
+    assert results["two"].errors == [{"line": 2, "reason": _already("HB100001")}]
+    assert _balance(account) == -8540
 
 
 # --- The pages ---------------------------------------------------------------------------------

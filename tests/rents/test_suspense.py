@@ -226,3 +226,34 @@ def test_the_suspense_page_costs_the_same_queries_for_more_items(client_for, inc
         page = client.get("/rents/suspense/").content.decode()
     assert "2 payments," in page and page.count("Reason: Phoned") == 4
     assert len(more) == len(few)
+
+
+def test_a_benefit_credit_allocated_from_suspense_is_not_credited_again_when_resent(
+        income_officer, account):
+    """The allocation moves the money but leaves the file's credit in suspense, where the
+    ledger holds it once: the same file sent again (other bytes) is refused, and the account
+    keeps one credit."""
+    from rents.services import post_transfer
+
+    def import_hb(name: str, ending: str):
+        content = ending.join(["payment_reference,claim_reference,week_commencing,amount",
+                               "T9999999,HB4410021,2026-11-30,85.40", "CONTROL,1,85.40", ""])
+        payment_file = upload_payment_file(
+            upload=SimpleUploadedFile(name, content.encode()), layout="benefit_csv",
+            by=income_officer, at=AT)
+        return import_payment_file(payment_file_id=payment_file.pk, by=income_officer, at=AT)
+
+    assert import_hb("hb-week-48.csv", "\r\n").suspense_count == 1
+    credit = Transaction.objects.get(account__kind=RentAccount.Kind.SUSPENSE)
+    assert credit.reference == "T9999999 HB claim HB4410021"
+    post_transfer(from_account_id=credit.account_id, to_account_id=account.pk,
+                  amount_pence=8540, reason="Claim quoted the old tenancy reference",
+                  by=income_officer, at=AT, allocates_id=credit.pk)
+
+    again = import_hb("hb-week-48-resent.csv", "\n")
+
+    assert again.status == "refused"
+    assert again.errors == [{"line": 2, "reason": (
+        "Housing Benefit for claim HB4410021 for the week of 30 November 2026 was already "
+        "credited from file hb-week-48.csv on 9 December 2026.")}]
+    assert _balance(account) == -8540 and _balance(credit.account) == 0
