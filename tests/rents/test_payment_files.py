@@ -842,7 +842,7 @@ def test_the_bench_times_an_import_and_its_baseline_and_leaves_nothing_behind(fi
 
     figures = bench_payment_import(lines=250)
     assert set(figures) == {"payment_import_seconds", "payment_import_baseline_seconds",
-                            "payment_import_ratio"}
+                            "payment_import_ratio", "payment_import_empty_ledger_seconds"}
     assert figures["payment_import_seconds"] > 0
     assert figures["payment_import_baseline_seconds"] >= 0
     assert figures["payment_import_ratio"] is None or figures["payment_import_ratio"] > 0

@@ -385,7 +385,7 @@ def test_accepting_a_letter_puts_it_on_the_timeline(client_for, income_officer, 
     letter = Letter.objects.get()
     diary = page.split('id="diary"')[1]
     assert 'class="moj-timeline__title">Letter 1 produced</h3>' in diary
-    assert f"by {income_officer.display_name}" in diary
+    assert escape(f"by {income_officer.display_name}") in diary
     assert '<time datetime="2026-12-09T10:15:00+00:00">9 December 2026 at 10:15am</time>' in diary
     link = f"/tenancies/{account.tenancy_id}/letters/{letter.pk}/"
     assert f'href="{link}">Letter 1: Your rent account is £412.50 behind (PDF)' in diary

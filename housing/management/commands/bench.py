@@ -687,7 +687,7 @@ def measure_account_page(bench: Bench) -> dict[str, float]:
 
 def measure_payment_import(bench: Bench) -> dict[str, float]:
     """A 100,000-line payments file imported by the job's own code, against one raw COPY of
-    the same lines (as ledger rows) into a copy of the ledger; rolled back afterwards
+    the same lines (as ledger rows) into the ledger; all rolled back afterwards
     (rents.bench_payments). Goal: payment_import_ratio <= 3."""
     from rents.bench_payments import bench_payment_import
 
