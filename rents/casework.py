@@ -49,10 +49,12 @@ from housing.jobs import register, start_job
 from housing.models import BackgroundJob, Patch, User
 from housing.money import format_pence
 from rents.models import (
+    Action,
     ArrearsStage,
     CaseEvent,
     Charge,
     Pause,
+    PossessionNotice,
     Recommendation,
     RentAccount,
     Transaction,
@@ -327,9 +329,22 @@ def accept_recommendation(*, recommendation_id: int, by: User, at: datetime) -> 
             letter.save()
     event = _accepted_event(recommendation, figures, letter, by=by, at=at)
     event.save()
+    if recommendation.stage.action == Action.NOSP:
+        # The notice is served today and lasts 12 months; the court stages count from it.
+        PossessionNotice.objects.create(
+            account_id=recommendation.account_id, served_on=today,
+            expires_on=a_year_after(today), letter=letter, created_by=by, created_at=at)
     Recommendation.objects.filter(pk=recommendation.pk).update(
         status=Status.ACCEPTED, decided_by=by, decided_at=at)
     return event
+
+
+def a_year_after(day: date) -> date:
+    """The same date a year on (a notice served on 29 February runs to 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ from rents.models import (
     ChargeType,
     LetterTemplate,
     Pause,
+    PossessionNotice,
     Recommendation,
     RentAccount,
     Transaction,
@@ -223,6 +224,24 @@ def test_accepting_an_action_without_a_letter_logs_it(account, stages, income_of
     assert not Letter.objects.exists()
     recommendation.refresh_from_db()
     assert recommendation.status == Recommendation.Status.ACCEPTED
+
+
+def test_accepting_a_nosp_records_the_notice_for_12_months(account, stages, income_officer):
+    nosp = ArrearsStage.objects.create(
+        policy=stages["visit"].policy, order=9, code="nosp", name="NOSP", action=Action.NOSP,
+        min_owed_pence=1000)
+    recommendation = recommend(account, nosp)
+    casework.accept_recommendation(recommendation_id=recommendation.pk, by=income_officer,
+                                   at=AT)
+    notice = PossessionNotice.objects.get()
+    assert (notice.account, notice.served_on, notice.expires_on, notice.created_by) == (
+        account, AT.date(), AT.date().replace(year=AT.year + 1), income_officer)
+
+
+@pytest.mark.parametrize(("served", "expires"), [
+    (date(2026, 12, 9), date(2027, 12, 9)), (date(2028, 2, 29), date(2029, 2, 28))])
+def test_a_notice_lasts_a_year(served, expires):
+    assert casework.a_year_after(served) == expires
 
 
 def test_a_recommendation_is_decided_once(account, stages, income_officer, team_leader):
