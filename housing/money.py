@@ -33,6 +33,12 @@ def pounds_to_pence(text: str) -> int:
     return int(amount * 100)
 
 
+def pence_to_pounds(pence: int) -> Decimal:
+    """Pence as an exact Decimal of pounds with two places (12345 -> 123.45), for CSV files
+    and form fields."""
+    return Decimal(int(pence)).scaleb(-2)
+
+
 def format_pence(pence: int) -> str:
     """£1,234.56 (and −£12.50 for a credit)."""
     sign = "\u2212" if pence < 0 else ""  # a true minus sign

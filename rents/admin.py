@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from housing.admin import ReadOnlyAdmin
-from housing.money import format_pence
+from housing.money import format_pence, pence_to_pounds
 from rents.calculations import rent_week_mondays, rent_year_bounds, rent_year_label
 from rents.models import (
     Action,
@@ -187,11 +187,6 @@ def _pounds_field(label: str, help_text: str, *, maximum: str):
         widget=SuffixedNumberInput(prefix="£"))
 
 
-def _pounds(pence: int) -> Decimal:
-    """Pence as pounds to the penny, for a form's initial value: 100 -> 1.00."""
-    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
-
-
 class RentPolicyForm(forms.ModelForm):
     """CPI and the margin are percentages; the convergence uplift and the outlier threshold
     are pounds a week, entered in pounds and kept in pence. Each field says its unit in its
@@ -222,8 +217,9 @@ class RentPolicyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = self.instance
-        self.fields["convergence_pounds"].initial = _pounds(instance.convergence_pence)
-        self.fields["outlier_pounds"].initial = _pounds(instance.outlier_change_pence)
+        fields = self.fields
+        fields["convergence_pounds"].initial = pence_to_pounds(instance.convergence_pence)
+        fields["outlier_pounds"].initial = pence_to_pounds(instance.outlier_change_pence)
 
     def save(self, commit=True):
         policy = super().save(commit=False)
@@ -346,7 +342,7 @@ class RentReviewAdmin(ReadOnlyAdmin):
 # --- Arrears: policies and their stages, letter templates ------------------------------------
 
 def _money_in_pounds(pence: int | None) -> Decimal | None:
-    return None if pence is None else _pounds(pence)
+    return None if pence is None else pence_to_pounds(pence)
 
 
 def _to_pence(pounds: Decimal) -> int:
@@ -368,7 +364,7 @@ class ArrearsPolicyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["breach_tolerance_pounds"].initial = _pounds(
+        self.fields["breach_tolerance_pounds"].initial = pence_to_pounds(
             self.instance.breach_tolerance_pence)
         self.fields["effective_from"].help_text = (
             "The arrears run uses the policy with the latest date on or before the day it runs. "

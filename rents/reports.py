@@ -39,6 +39,7 @@ from django.utils import timezone
 from housing.jobs import register
 from housing.models import BackgroundJob, User
 from housing.money import format_pence
+from housing.money import pence_to_pounds as pounds
 from rents.models import Charge, ChargeType, RentYear
 
 REPORT_PERMS = ("housing.use_reports", "rents.view_rentaccount")
@@ -157,11 +158,6 @@ class Result:
     header: list[str]  # the CSV's
     rows: list[list] = field(default_factory=list)
     summary: str = ""
-
-
-def pounds(pence: int) -> Decimal:
-    """Pence as pounds with two decimals, for the CSV: 12345 -> 123.45."""
-    return Decimal(int(pence)).scaleb(-2)
 
 
 def rate_percent(collected: int, debited: int) -> str | None:

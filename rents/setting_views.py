@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from housing.access import get_object_for_user, require_perm
+from housing.money import pence_to_pounds
 from rents.models import RentPolicy, RentReview, RentReviewLine, RentWeek, RentYear
 from rents.setting import (
     SELF_APPROVAL,
@@ -141,11 +142,7 @@ def review_detail(request, pk: int):
 
 
 def _pounds(pence: int | None) -> str:
-    if pence is None:
-        return ""
-    sign = "-" if pence < 0 else ""
-    pounds, pennies = divmod(abs(pence), 100)
-    return f"{sign}{pounds}.{pennies:02d}"
+    return "" if pence is None else str(pence_to_pounds(pence))
 
 
 class _Echo:
