@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from housing.access import require_perm
 from housing.models import BackgroundJob, Patch
-from rents import casework
+from rents import arrangements, casework, legal, reconciliation
 from rents.arrears_forms import (
     ContactForm,
     DeferForm,
@@ -147,6 +147,9 @@ def case(request, pk: int):
         "page_obj": page,
         "can_work": user.has_perm(WORK_PERM),
         "can_see_letters": user.has_perm(casework.LETTER_PERM),
+        "arrangement": arrangements.case_panel(account, user=user, today=today),
+        "legal": legal.case_panel(account, user=user, today=today),
+        "reconciliation": reconciliation.case_panel(account, user=user, today=today),
     })
 
 

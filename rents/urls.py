@@ -2,8 +2,10 @@ from django.urls import path
 
 from rents import (
     account_views,
+    arrangement_views,
     arrears_run_views,
     arrears_views,
+    legal_views,
     payment_file_views,
     report_views,
     setting_views,
@@ -51,4 +53,6 @@ urlpatterns = [
          name="review-letters"),
     path("arrears/run/", arrears_run_views.run_start, name="arrears-run"),
     *arrears_views.urlpatterns,  # the arrears worklist, cases and case work
+    *arrangement_views.urlpatterns,  # payment arrangements
+    *legal_views.urlpatterns,  # the NOSP and the court
 ]

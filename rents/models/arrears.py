@@ -45,6 +45,10 @@ class ArrearsPolicy(models.Model):
         "breach tolerance (pence)", default=500,
         help_text="Pence: an arrangement is breached when payments fall behind its schedule "
                   "by more than this (500 is £5.00).")
+    letter_stalled_after_days = models.PositiveSmallIntegerField(
+        "a letter is overdue after this many days", default=7,
+        help_text="A letter recommendation waiting longer than this, or an accepted letter "
+                  "stage with no letter produced, shows on the letters reconciliation report.")
     history = HistoricalRecords()
 
     class Meta:
@@ -235,10 +239,12 @@ class Arrangement(models.Model):
         MONTHLY = "monthly", "Every month"
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a manager's approval"
         ACTIVE = "active", "Active"
         BREACHED = "breached", "Breached: for review"
         KEPT = "kept", "Kept: debt cleared"
         ENDED = "ended", "Ended"
+        REJECTED = "rejected", "Not approved"
 
     account = models.ForeignKey(RentAccount, on_delete=models.PROTECT,
                                 related_name="arrangements")
@@ -254,12 +260,14 @@ class Arrangement(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", help_text="The manager who approved a term over the policy's limit.")
+    approved_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField()
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.TextField(blank=True, help_text="Why it ended, or was not approved.")
 
     class Meta:
         ordering = ["-start_date"]
@@ -267,9 +275,12 @@ class Arrangement(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_pence__gt=0),
                                    name="arrangement_amount_positive"),
-            models.UniqueConstraint(fields=["account"],
-                                    condition=models.Q(status__in=["active", "breached"]),
-                                    name="one_live_arrangement"),
+            models.CheckConstraint(condition=models.Q(start_date__gte=models.F("agreed_on")),
+                                   name="arrangement_starts_once_agreed"),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status__in=["pending", "active", "breached"]),
+                name="one_live_arrangement"),
         ]
 
     def __str__(self) -> str:

@@ -341,8 +341,9 @@ def test_court_dates_are_counted_together_whether_paused_or_recorded(north):
 
 def _arrangement(account, user, **fields):
     values = {"amount_pence": 1000, "frequency": "weekly", "start_date": AS_OF - timedelta(days=14),
-              "debt_pence": 10000, "agreed_on": AS_OF - timedelta(days=14),
-              "agreement": "By phone", "created_by": user, "created_at": AT, **fields}
+              "debt_pence": 10000, "agreement": "By phone", "created_by": user, "created_at": AT,
+              **fields}
+    values.setdefault("agreed_on", values["start_date"])
     return Arrangement.objects.create(account=account, **values)
 
 

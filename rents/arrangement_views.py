@@ -1,0 +1,3 @@
+"""Screens for payment arrangements."""
+
+urlpatterns: list = []
