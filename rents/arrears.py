@@ -39,14 +39,18 @@ reason changed) and withdraws the open ones no longer due, so a rerun on the sam
 nothing. Everything is set-based: a handful of statements over all accounts, in one
 transaction, one run at a time (an advisory lock).
 
-Arrangement breaches: an ACTIVE arrangement started on or before `as_of` expects the balance
-to be at most debt - amount x periods (weekly: whole weeks since the start + 1; monthly: whole
-months + 1; never below nothing). The rent charged in the current rent week is left out of
+Arrangement breaches: an ACTIVE arrangement expects the balance to be at most debt - amount
+x the instalments that fell due BEFORE `as_of` (an instalment is late from the day after it
+is due: the run at 02:30 must not count one the tenant has all day to pay). Instalments fall
+due weekly from the start date, or monthly on the same day of each month, the 31st falling
+on the last day of a shorter month, as rents.arrangements.instalments_due counts them; the
+expectation is never below nothing. The rent charged in the current rent week is left out of
 the balance compared, because the week's rent is due during the week: a tenant who pays
 rent and instalment each Friday is not in breach on Monday. It is breached when that balance
 is more than the expectation plus the policy's `breach_tolerance_pence`: the arrangement
 becomes BREACHED (dated `as_of`) and the case diary says so, with the figures, for the
-officer to review. A breached arrangement no longer holds back recovery.
+officer to review. A breached arrangement no longer holds back recovery. One whose balance
+(compared the same way) is nothing or in credit is KEPT, and the diary says so.
 
 Figures shown: money as £1,234.56; weeks owed are cut down to 2 places (stored) and 1 place
 (in the reason), never rounded up, so a penny under 4 weeks never reads as 4.0.
@@ -87,6 +91,8 @@ LETTER_FIGURES = {
 }
 
 OVERRIDE_HOLDS_DAYS = 7
+KEPT_SUMMARY = "Payment arrangement kept: the debt is cleared"
+BREACHED_SUMMARY = "Payment arrangement breached: for the officer to review"
 JOB_KIND = "arrears_run"
 # An advisory lock key: "arrears" (two runs at once would each withdraw the other's rows).
 _RUN_LOCK = 0x617272
@@ -116,6 +122,7 @@ class ArrearsRunResult:
     updated: int = 0
     withdrawn: int = 0
     breaches: int = 0
+    kept: int = 0  # arrangements whose debt is cleared
 
     @property
     def recommended(self) -> int:
@@ -128,7 +135,7 @@ class ArrearsRunResult:
     @property
     def changed(self) -> int:
         """What the run wrote: a rerun on the same day makes this 0."""
-        return self.new + self.updated + self.withdrawn + self.breaches
+        return self.new + self.updated + self.withdrawn + self.breaches + self.kept
 
     def as_data(self) -> dict:
         """For the job's result_data. The counts by stage and by reason are lists of pairs:
@@ -165,17 +172,26 @@ def _days_ago(expression: str) -> str:
             f"ELSE ({expression}) || ' days ago' END)")
 
 
+def instalments_due_sql(start: str, frequency: str, on: str) -> str:
+    """SQL: how many instalments of an arrangement have fallen due by the end of `on`, as
+    rents.arrangements.instalments_due counts them (a test holds the two together). A date
+    plus a number of months is the last day of a shorter month in PostgreSQL too."""
+    months = (f"((extract(year FROM {on}) - extract(year FROM {start})) * 12"
+              f" + extract(month FROM {on}) - extract(month FROM {start}))::int")
+    return (f"(CASE WHEN {on} < {start} THEN 0"
+            f" WHEN {frequency} = 'weekly' THEN ({on} - {start}) / 7 + 1"
+            f" ELSE {months} + CASE WHEN {start} + make_interval(months => {months}) <= {on}"
+            f" THEN 1 ELSE 0 END END)")
+
+
 # Arrangements behind their schedule: marked breached, and each gets a case diary entry.
 _BREACHES_SQL = f"""
 WITH schedule AS (
     SELECT r.id, r.account_id, r.amount_pence, r.frequency, r.start_date, r.debt_pence,
-           CASE WHEN r.frequency = 'weekly'
-                THEN (%(as_of)s::date - r.start_date) / 7 + 1
-                ELSE (extract(year FROM age(%(as_of)s::date, r.start_date)) * 12
-                      + extract(month FROM age(%(as_of)s::date, r.start_date)))::int + 1
-           END AS periods
+           {instalments_due_sql('r.start_date', 'r.frequency', '%(as_of)s::date - 1')}
+               AS periods
     FROM rents_arrangement r
-    WHERE r.status = 'active' AND r.start_date <= %(as_of)s
+    WHERE r.status = 'active' AND r.start_date < %(as_of)s
 ), measured AS (
     SELECT s.*, GREATEST(s.debt_pence - s.amount_pence * s.periods, 0) AS expected,
            COALESCE((SELECT sum(t.amount_pence) FROM rents_transaction t
@@ -185,16 +201,28 @@ WITH schedule AS (
                     0) AS balance
     FROM schedule s
 ), breached AS (
-    UPDATE rents_arrangement r SET status = 'breached', breached_on = %(as_of)s
+    UPDATE rents_arrangement r
+    SET status = CASE WHEN m.balance <= 0 THEN 'kept' ELSE 'breached' END,
+        breached_on = CASE WHEN m.balance <= 0 THEN NULL ELSE %(as_of)s::date END
     FROM measured m
-    WHERE r.id = m.id AND r.status = 'active' AND m.balance > m.expected + %(tolerance)s
+    WHERE r.id = m.id AND r.status = 'active'
+      AND (m.balance <= 0 OR m.balance > m.expected + %(tolerance)s)
     RETURNING r.id, r.account_id, r.amount_pence, r.frequency, r.start_date, m.periods,
-              m.expected, m.balance
+              m.expected, m.balance, r.status
 )
 INSERT INTO rents_caseevent (account_id, kind, stage_id, action, happened_on, summary, detail,
                              letter_id, recommendation_id, created_by_id, created_at)
+SELECT b.account_id, 'arrangement', NULL::bigint, '', %(as_of)s::date,
+       %(kept_summary)s,
+       'Owed nothing on ' || {_date('%(as_of)s::date')} || ' before this week''s rent. The '
+       || 'arrangement of ' || {_money('b.amount_pence')}
+       || CASE b.frequency WHEN 'weekly' THEN ' a week' ELSE ' a month' END
+       || ' on top of the rent from ' || {_date('b.start_date')} || ' has done its job.',
+       NULL::bigint, NULL::bigint, %(by)s::bigint, %(at)s::timestamptz
+FROM breached b WHERE b.status = 'kept'
+UNION ALL
 SELECT b.account_id, 'arrangement', NULL, '', %(as_of)s,
-       'Payment arrangement breached: for the officer to review',
+       %(breached_summary)s,
        'Owed ' || {_money('b.balance')} || ' on ' || {_date('%(as_of)s::date')}
        || ' before this week''s rent. The arrangement of ' || {_money('b.amount_pence')}
        || CASE b.frequency WHEN 'weekly' THEN ' a week' ELSE ' a month' END
@@ -204,7 +232,8 @@ SELECT b.account_id, 'arrangement', NULL, '', %(as_of)s,
        || {_money('b.balance - b.expected')} || ' behind, more than the '
        || {_money('%(tolerance)s::bigint')} || ' allowed.',
        NULL, NULL, %(by)s, %(at)s
-FROM breached b
+FROM breached b WHERE b.status = 'breached'
+RETURNING summary
 """  # noqa: S608 - fixed SQL fragments only; the values are parameters
 
 # Every rent account of a tenancy live on as_of, with its balance at the end of the day. Each
@@ -450,6 +479,7 @@ def run_arrears(*, as_of: date, by: User | None, at: datetime, job_id: int | Non
         "as_of": as_of, "at": at, "by": by.pk if by else None, "job": job_id,
         "tz": settings.TIME_ZONE, "tolerance": policy.breach_tolerance_pence,
         "override_days": OVERRIDE_HOLDS_DAYS,
+        "kept_summary": KEPT_SUMMARY, "breached_summary": BREACHED_SUMMARY,
         "pause_kinds": [kind.value for kind in Pause.Kind],
         "pause_labels": [str(kind.label) for kind in Pause.Kind],
         **stage_parameters,
@@ -471,7 +501,9 @@ def run_arrears(*, as_of: date, by: User | None, at: datetime, job_id: int | Non
         cursor.execute("DROP TABLE IF EXISTS pg_temp.arrears_case, pg_temp.arrears_due")
 
         cursor.execute(_BREACHES_SQL, params)
-        result.breaches = cursor.rowcount
+        outcomes = [summary for (summary,) in cursor.fetchall()]
+        result.kept = outcomes.count(KEPT_SUMMARY)
+        result.breaches = outcomes.count(BREACHED_SUMMARY)
         _step(progress, 1)
 
         cursor.execute(_CASES_SQL, params)
@@ -541,7 +573,7 @@ def summary(result: ArrearsRunResult) -> str:
             f"{'' if result.recommended == 1 else 's'} ({result.new:,} new, {result.updated:,} "
             f"updated), {result.withdrawn:,} withdrawn, {held:,} account"
             f"{'' if held == 1 else 's'} held back, {result.breaches:,} arrangement"
-            f"{'' if result.breaches == 1 else 's'} breached.")
+            f"{'' if result.breaches == 1 else 's'} breached and {result.kept:,} kept.")
 
 
 def start_arrears_run(*, as_of: date, by: User | None, at: datetime) -> BackgroundJob:

@@ -494,21 +494,26 @@ def test_the_policy_in_force_on_the_date_is_used(north):
 
 # --- Arrangement breaches -------------------------------------------------------------------
 
-# Weekly: £10.00 a week against a debt of £100.00 from 16 November (three payments due by
-# 30 November: whole weeks + 1), so £70.00 is expected; the tolerance is £5.00.
-# Monthly: £50.00 a month against £300.00 from 15 September (three payments due by 30
-# November: whole months + 1), so £150.00 is expected.
+# An instalment is late from the day after it falls due: on Monday 30 November the run counts
+# those due by Sunday 29 November. The tolerance is £5.00.
+# Weekly: £10.00 a week against £100.00 from 16 November: two due (16 and 23 November), so
+# £80.00 is expected. Monthly: £50.00 a month against £300.00 from 15 September: three due
+# (15 September, October and November), so £150.00 is expected.
 BREACHES = [
-    ("weekly", date(2026, 11, 16), 10000, 1000, 7500, False),
-    ("weekly", date(2026, 11, 16), 10000, 1000, 7501, True),
-    ("weekly", date(2026, 11, 17), 10000, 1000, 8500, False),  # two payments due
-    ("weekly", date(2026, 11, 17), 10000, 1000, 8501, True),
-    ("weekly", AS_OF, 10000, 1000, 9500, False),  # starting today: the first is due
+    ("weekly", date(2026, 11, 16), 10000, 1000, 8500, False),
+    ("weekly", date(2026, 11, 16), 10000, 1000, 8501, True),
+    ("weekly", date(2026, 11, 23), 10000, 1000, 9500, False),  # one due
+    ("weekly", date(2026, 11, 23), 10000, 1000, 9501, True),
+    ("weekly", AS_OF, 10000, 1000, 10000, False),  # starting today: none late yet
     ("monthly", date(2026, 9, 15), 30000, 5000, 15500, False),
     ("monthly", date(2026, 9, 15), 30000, 5000, 15501, True),
-    ("monthly", date(2026, 10, 1), 30000, 5000, 20500, False),  # 1 Oct to 30 Nov: two due
+    ("monthly", date(2026, 10, 1), 30000, 5000, 20500, False),  # 1 October and November
     ("monthly", date(2026, 10, 1), 30000, 5000, 20501, True),
-    ("monthly", date(2026, 8, 31), 30000, 5000, 15500, False),  # 31 Aug: 30 Nov is 3 due
+    # From 31 August: 31 August, 30 September (the last day), 31 October; 30 November is today.
+    ("monthly", date(2026, 8, 31), 30000, 5000, 15500, False),
+    ("monthly", date(2026, 8, 31), 30000, 5000, 15501, True),
+    ("monthly", date(2026, 9, 30), 30000, 5000, 20500, False),  # 30 September and October
+    ("monthly", date(2026, 9, 30), 30000, 5000, 20501, True),
     ("weekly", date(2026, 1, 5), 10000, 1000, 500, False),  # cleared: never below nothing
     ("weekly", date(2026, 1, 5), 10000, 1000, 501, True),
 ]
@@ -546,15 +551,15 @@ def test_a_breach_says_by_how_much_in_the_case_diary(north, income_officer):
     assert event.summary == "Payment arrangement breached: for the officer to review"
     assert event.detail == (
         "Owed £90.00 on 30 November 2026 before this week's rent. The arrangement of £10.00 a "
-        "week on top of the rent from 16 November 2026 (3 payments due so far) expected "
-        "£70.00 or less: £20.00 behind, more than the £5.00 allowed.")
+        "week on top of the rent from 16 November 2026 (2 payments due so far) expected "
+        "£80.00 or less: £10.00 behind, more than the £5.00 allowed.")
     assert (event.happened_on, event.created_by, event.created_at) == (AS_OF, income_officer, AT)
 
 
 def test_the_tolerance_is_the_policys(north, income_officer):
     ArrearsPolicy.objects.update(breach_tolerance_pence=2500)
     account = _let(north)
-    _post(account, 9500)
+    _post(account, 10500)  # £80.00 expected after two payments, and £25.00 allowed
     _arrangement(account, income_officer)
     assert _run().breaches == 0
     _post(account, 1)
