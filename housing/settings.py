@@ -277,6 +277,26 @@ elif PRODUCTION:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# --- Text messages (housing.notify) ---------------------------------------------------------
+# GOV.UK Notify when a key is set; otherwise printed in development, kept in memory in tests,
+# and refused in production (so a reminder is never recorded as sent when it was not).
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY", "")
+NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID", "")  # its text is only ((body))
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT_SECONDS = env_int("NOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+if TESTING:
+    text_backend = "housing.notify.LocmemTextBackend"
+elif NOTIFY_API_KEY:
+    text_backend = "housing.notify.NotifyTextBackend"
+elif PRODUCTION:
+    text_backend = "housing.notify.DisabledTextBackend"
+else:
+    text_backend = "housing.notify.ConsoleTextBackend"
+TEXT_MESSAGE_BACKEND = env_str("TEXT_MESSAGE_BACKEND", text_backend)
+if TEXT_MESSAGE_BACKEND == "housing.notify.NotifyTextBackend" and not (
+        NOTIFY_API_KEY and NOTIFY_SMS_TEMPLATE_ID):
+    raise ImproperlyConfigured("GOV.UK Notify needs NOTIFY_API_KEY and NOTIFY_SMS_TEMPLATE_ID.")
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from housing.access import require_perm
 from housing.models import BackgroundJob, Patch
-from rents import arrangements, casework, legal, reconciliation
+from rents import arrangements, casework, legal, reconciliation, reminders
 from rents.arrears_forms import (
     ContactForm,
     DeferForm,
@@ -54,6 +54,9 @@ def worklist(request):
     for recommendation in recommendations:
         recommendation.tenants = casework.tenants_of(recommendation.account.tenancy,
                                                      today=today)
+        # A reminder's template is its text or email: only letters are produced in bulk.
+        recommendation.is_letter = bool(recommendation.stage.letter_template_id
+                                        and not reminders.is_reminder(recommendation.stage))
     can_work = user.has_perm(WORK_PERM)
     return render(request, "rents/arrears/worklist.html", {
         "form": form,
@@ -61,7 +64,7 @@ def worklist(request):
         "recommendations": recommendations,
         "filtered": any(chosen.get(name) for name in ("action", "stage", "patch", "band")),
         "can_work": can_work,
-        "can_bulk": can_work and any(r.stage.letter_template_id for r in recommendations),
+        "can_bulk": can_work and any(r.is_letter for r in recommendations),
         "paused": list(casework.paused_cases(user, today=today)),
     })
 
@@ -125,9 +128,13 @@ def case(request, pk: int):
                       if user.has_perm(VIEW_PERM) else None)
     pause = casework.pause_in_force(account.pk, today=today)
     refusal = ""
+    is_reminder = recommendation is not None and reminders.is_reminder(recommendation.stage)
     if recommendation is not None:
+        recommendation.account = account
         if pause is not None:
             refusal = casework.pause_refusal(pause)
+        elif is_reminder:
+            refusal = reminders.refusal(recommendation, figures, today=today)
         elif recommendation.stage.letter_template_id:
             refusal = casework.ended_refusal(tenancy, today=today)
     page = Paginator(casework.diary(account.pk), DIARY_PAGE).get_page(request.GET.get("page"))
@@ -141,6 +148,7 @@ def case(request, pk: int):
         "figures": figures,
         "recommendation": recommendation,
         "refusal": refusal,
+        "is_reminder": is_reminder,
         "pause": pause,
         "pauses": pauses,
         "live_pause_ids": {p.pk for p in pauses if p.ended_at is None and p.end_date >= today},
@@ -178,7 +186,9 @@ def accept(request, pk: int):
         for message in error.messages:
             messages.error(request, message)
     else:
-        if event.letter_id:
+        if reminders.is_reminder(recommendation.stage):
+            messages.success(request, f"{event.summary}. It is recorded in the case diary.")
+        elif event.letter_id:
             messages.success(request, f"{recommendation.stage.name} produced. Download it from "
                                       f"the case diary to print and post it.")
         else:

@@ -310,16 +310,22 @@ def _lock_open(recommendation_id: int) -> Recommendation:
 @transaction.atomic
 def accept_recommendation(*, recommendation_id: int, by: User, at: datetime) -> CaseEvent:
     """Take the recommended action and write it in the diary. A stage with a letter template
-    produces the letter as a PDF kept on the tenancy, linked from the diary. Refused while a
-    pause is in force, and (for a letter) when the tenancy has ended or nothing is owed."""
+    produces the letter as a PDF kept on the tenancy, linked from the diary; a reminder is sent
+    by text or email (rents.reminders). Refused while a pause is in force, and (for a letter or
+    a reminder) when the tenancy has ended or nothing is owed."""
     recommendation = _lock_open(recommendation_id)
     today = timezone.localdate(at)
     pause = pause_in_force(recommendation.account_id, today=today)
     if pause is not None:
         raise ValidationError(pause_refusal(pause))
     figures = case_figures([recommendation.account], on=today)[recommendation.account_id]
-    letter = None
-    if recommendation.stage.letter_template_id:
+    letter = reminder = None
+    if recommendation.stage.action in (Action.REMINDER_TEXT, Action.REMINDER_EMAIL):
+        from rents import reminders  # it builds on this module
+
+        # Sent now, before anything is recorded; its template is the message, not a PDF.
+        reminder = reminders.send_reminder(recommendation, figures, by=by, at=at)
+    elif recommendation.stage.letter_template_id:
         refusal = _letter_refusal(recommendation, figures, today=today)
         if refusal:
             raise ValidationError(refusal)
@@ -327,7 +333,7 @@ def accept_recommendation(*, recommendation_id: int, by: User, at: datetime) -> 
         if letter is None:
             letter = _new_letter(recommendation, figures, by=by, at=at)
             letter.save()
-    event = _accepted_event(recommendation, figures, letter, by=by, at=at)
+    event = reminder or _accepted_event(recommendation, figures, letter, by=by, at=at)
     event.save()
     if recommendation.stage.action == Action.NOSP:
         # The notice is served today and lasts 12 months; the court stages count from it.
@@ -394,9 +400,11 @@ def override_recommendation(*, recommendation_id: int, reason: str, by: User,
 
 
 def letter_recommendations() -> QuerySet:
-    """Open recommendations whose stage produces a letter (those bulk acceptance takes)."""
+    """Open recommendations whose stage produces a letter (those bulk acceptance takes). A
+    reminder's template is its text or email (rents.reminders), never a letter."""
     return Recommendation.objects.filter(status=Status.OPEN,
-                                         stage__letter_template__isnull=False)
+                                         stage__letter_template__isnull=False).exclude(
+        stage__action__in=[Action.REMINDER_TEXT, Action.REMINDER_EMAIL])
 
 
 def start_arrears_letters(*, recommendation_ids: list[int], by: User,

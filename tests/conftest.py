@@ -18,6 +18,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _text_outbox(settings):
+    """Text messages are kept in housing.notify.outbox, never sent (as pytest-django keeps
+    mail in mail.outbox); each test starts with it empty."""
+    from housing import notify
+
+    settings.TEXT_MESSAGE_BACKEND = "housing.notify.LocmemTextBackend"
+    notify.outbox.clear()
+    yield
+    notify.outbox.clear()
+
+
 @pytest.fixture
 def password():
     return PASSWORD

@@ -88,7 +88,9 @@ def test_the_default_policy_is_shipped_in_order_with_its_letters():
         for figure in ("{{ tenant_names }}", "{{ address }}", "{{ owed }}",
                        "{{ payment_reference }}"):
             assert figure in body, (stage.code, figure)
-    assert stages[0].letter_template is None and stages[5].letter_template is None
+    # The reminder's template is its text message; applying for a court date sends nothing.
+    assert stages[0].letter_template.code == "arrears-reminder-text"
+    assert stages[5].letter_template is None
 
 
 # (what, owed in pence, history as (stage code, days ago), the stage recommended)
