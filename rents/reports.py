@@ -20,7 +20,8 @@ Definitions, as the screens explain them:
   any of those reversed in the period (a returned Direct Debit was not collected), and debited
   is the charges posted in the period less reversals of charges posted in the period;
 - arrears by band: rent accounts whose balance at the end of the date is owed, by size;
-- accounts in credit: rent accounts whose balance at the end of the date is below zero.
+- accounts in credit: rent accounts whose balance at the end of the date is below zero;
+- arrears letters reconciliation: letters due against letters produced (rents.reconciliation).
 """
 
 import csv
@@ -82,6 +83,9 @@ REPORTS: dict[str, Report] = {report.kind: report for report in [
     Report("accounts_in_credit", "Accounts in credit",
            "Rent accounts with a balance below zero, the credit on each, and totals by patch.",
            [("on", "Balances at the end of", "the date of the balances")]),
+    Report("letters_reconciliation", "Arrears letters reconciliation",
+           "Arrears letters due against letters produced, by patch, and every case with a "
+           "letter accepted but never produced or waiting longer than the policy allows."),
 ]}
 
 
@@ -430,6 +434,11 @@ def build(kind: str, job: BackgroundJob) -> Result:
         return arrears_bands(on=dates["on"], scope=scope)
     if kind == "accounts_in_credit":
         return accounts_in_credit(on=dates["on"], scope=scope)
+    if kind == "letters_reconciliation":
+        from rents import reconciliation  # it builds on this module
+
+        return reconciliation.report(today=timezone.localtime(job.created_at).date(),
+                                     scope=scope)
     return suspense_items(today=timezone.localtime(job.created_at).date(), scope=scope)
 
 
