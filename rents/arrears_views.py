@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from housing.access import require_perm
 from housing.models import BackgroundJob, Patch
-from rents import arrangements, casework, legal, reconciliation, reminders
+from rents import arrangements, casework, legal, legal_panel, reconciliation, reminders
 from rents.arrears_forms import (
     ContactForm,
     DeferForm,
@@ -30,7 +30,7 @@ from rents.arrears_forms import (
     WorklistFilterForm,
 )
 from rents.casework import DIARY_PERM, VIEW_PERM, WORK_PERM
-from rents.models import Pause
+from rents.models import Action, Pause
 
 WORKLIST_PAGE = 50
 DIARY_PAGE = 50
@@ -135,6 +135,8 @@ def case(request, pk: int):
             refusal = casework.pause_refusal(pause)
         elif is_reminder:
             refusal = reminders.refusal(recommendation, figures, today=today)
+        elif recommendation.stage.action == Action.COURT_APPLICATION:
+            refusal = legal.application_refusal(account.pk, on=today)
         elif recommendation.stage.letter_template_id:
             refusal = casework.ended_refusal(tenancy, today=today)
     page = Paginator(casework.diary(account.pk), DIARY_PAGE).get_page(request.GET.get("page"))
@@ -156,7 +158,7 @@ def case(request, pk: int):
         "can_work": user.has_perm(WORK_PERM),
         "can_see_letters": user.has_perm(casework.LETTER_PERM),
         "arrangement": arrangements.case_panel(account, user=user, today=today),
-        "legal": legal.case_panel(account, user=user, today=today),
+        "legal": legal_panel.case_panel(account, user=user, today=today),
         "reconciliation": reconciliation.case_panel(account, user=user, today=today),
     })
 

@@ -318,6 +318,10 @@ def accept_recommendation(*, recommendation_id: int, by: User, at: datetime) -> 
     pause = pause_in_force(recommendation.account_id, today=today)
     if pause is not None:
         raise ValidationError(pause_refusal(pause))
+    if recommendation.stage.action == Action.COURT_APPLICATION:
+        from rents.legal import open_court_case_on_acceptance  # it builds on this module
+
+        open_court_case_on_acceptance(account_id=recommendation.account_id, by=by, at=at)
     figures = case_figures([recommendation.account], on=today)[recommendation.account_id]
     letter = reminder = None
     if recommendation.stage.action in (Action.REMINDER_TEXT, Action.REMINDER_EMAIL):
