@@ -652,14 +652,14 @@ def _arrears_history(as_of) -> dict[str, int]:
         cursor.execute("""
             INSERT INTO rents_arrangement (account_id, amount_pence, frequency, start_date,
                                            debt_pence, agreed_on, agreement, status,
-                                           created_by_id, created_at)
+                                           created_by_id, created_at, end_reason)
             SELECT account_id, 500 + (h %% 3) * 500,
                    CASE WHEN h %% 4 = 0 THEN 'monthly' ELSE 'weekly' END,
                    %(as_of)s::date - (h %% 20) * 7,
                    -- a third of them were agreed on less than the account owes now: behind
                    CASE WHEN h %% 3 = 0 THEN target / 2 ELSE target + 2000 END,
                    %(as_of)s::date - (h %% 20) * 7, 'Bench arrangement', 'active', %(user)s,
-                   %(at)s
+                   %(at)s, ''
             FROM bench_arrears WHERE h %% 33 = 5 AND target >= 1000
         """, params)
         counts["arrangements"] = cursor.rowcount
