@@ -181,9 +181,36 @@ ARREARS_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Added with repairs and maintenance (issue #6). Contractors have no permissions: the
+# contractor portal scopes everything to the user's own company (repairs.ContractorMember).
+_READ_REPAIRS = ["repairs.view_repairrequest", "repairs.view_workorder",
+                 "repairs.view_workorderline", "repairs.view_variation",
+                 "repairs.view_appointment", "repairs.view_repairphoto",
+                 "repairs.view_hazardcase", "repairs.view_hazardevent",
+                 "repairs.view_priority", "repairs.view_trade", "repairs.view_sorcode",
+                 "repairs.view_contractor"]
+_REPAIRS_WORK = ["repairs.raise_repair", "repairs.raise_workorder",
+                 "repairs.approve_workorder", "repairs.manage_workorder",
+                 "repairs.work_hazardcase", "repairs.recharge_workorder",
+                 "repairs.view_invoice", "repairs.approve_invoice", "repairs.view_contract",
+                 "repairs.view_contractrate", "repairs.view_capacity"]
+_REPAIRS_CONFIG = [f"repairs.{action}_{model}" for action in ("add", "change", "view")
+                   for model in ("trade", "sorcode", "priority", "contractor",
+                                 "contractormember", "contract", "contractrate", "capacity",
+                                 "spendlimit", "hazardrule")]
+REPAIRS_PERMISSIONS: dict[str, list[str]] = {
+    CUSTOMER_ACCESS: [*_READ_REPAIRS, "repairs.raise_repair"],
+    HOUSING_OFFICER: [*_READ_REPAIRS],
+    REPAIRS_OFFICER: [*_READ_REPAIRS, *_REPAIRS_WORK],
+    LETTINGS_OFFICER: [*_READ_REPAIRS],
+    TEAM_LEADER: [*_READ_REPAIRS, *_REPAIRS_WORK, "repairs.override_appointment"],
+    SYSTEM_ADMINISTRATOR: [*_READ_REPAIRS, *_REPAIRS_WORK, "repairs.override_appointment",
+                           *_REPAIRS_CONFIG],
+}
+
 # Every grant above, in the order the migrations made them (for tests that rebuild roles).
 ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS, MONEY_PERMISSIONS,
-              ARREARS_PERMISSIONS]
+              ARREARS_PERMISSIONS, REPAIRS_PERMISSIONS]
 
 
 def sync_all_role_permissions(apps) -> None:

@@ -1,9 +1,5 @@
-from django.urls import path
-
-from portal import views
+from portal import contractor_views
 
 app_name = "contractor"
 
-urlpatterns = [
-    path("", views.contractor_home, name="home"),
-]
+urlpatterns = [*contractor_views.urlpatterns]

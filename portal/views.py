@@ -6,7 +6,3 @@ from django.shortcuts import render
 
 def tenant_home(request):
     return render(request, "portal/home.html", {})
-
-
-def contractor_home(request):
-    return render(request, "portal/contractor_home.html", {})

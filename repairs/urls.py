@@ -1,18 +1,8 @@
-from django.urls import path
-
-from housing.views import module_home
+from repairs import awaab_views, views
 
 app_name = "repairs"
 
 urlpatterns = [
-    path(
-        "",
-        module_home,
-        {
-            "title": "Repairs",
-            "perm": "housing.use_repairs",
-            "summary": "Repair requests, work orders, contractors and Awaab's Law cases.",
-        },
-        name="index",
-    ),
+    *views.urlpatterns,  # the repairs home, repair requests and work orders
+    *awaab_views.urlpatterns,  # Awaab's Law hazard cases
 ]
