@@ -1,0 +1,3 @@
+"""Staff screens: booking and rebooking appointments."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff screens: invoices to check and approve."""
+
+urlpatterns: list = []
