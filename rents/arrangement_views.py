@@ -78,8 +78,12 @@ def arrangement_detail(request, pk: int):
     today = timezone.localdate()
     account = arrangement.account
     user = request.user
+    policy = policy_in_force(today)
+    max_weeks = policy.arrangement_max_weeks if policy else arrangements.DEFAULT_MAX_WEEKS
     return render(request, "rents/arrears/arrangement_detail.html", {
         "arrangement": arrangement, "account": account, "tenancy": account.tenancy,
+        "max_weeks": max_weeks,
+        "limit_date": arrangements.term_limit(arrangement.start_date, max_weeks),
         "schedule": arrangements.schedule(arrangement, today=today),
         "today": today,
         "is_live": arrangement.status in arrangements.LIVE,
@@ -168,6 +172,9 @@ def arrangement_list(request):
     rows = arrangements.arrangement_list(request.user, status=status)
     counts = arrangements.counts_for(request.user)
     page = Paginator(rows, LIST_PAGE).get_page(request.GET.get("page"))
+    for item in page:
+        item.clears_on = arrangements.clears_on(item.start_date, item.frequency,
+                                                item.debt_pence, item.amount_pence)
     return render(request, "rents/arrears/arrangement_list.html", {
         "page_obj": page, "status": status, "label": LIST_STATUSES[status][0],
         "tabs": [(key, label, counts[key]) for key, (label, _s) in LIST_STATUSES.items()],

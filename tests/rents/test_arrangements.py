@@ -458,6 +458,8 @@ def test_a_team_leader_approves_from_the_arrangement_page(client_for, team_leade
     page = client_for(team_leader).get(f"/rents/arrears/arrangements/{pending.pk}/")
     text = page.content.decode()
     assert "Approve the arrangement" in text and "Do not approve it" in text
+    assert ("later than the 104 weeks from its start (to 6 December 2028) that the policy "
+            "allows") in text
     response = client_for(team_leader).post(f"/rents/arrears/arrangements/{pending.pk}/refuse/",
                                             {"reason": ""})
     assert "Give the reason for not approving it" in response.content.decode()
