@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "rents.tasks.scheduled_rent_run",
         "schedule": crontab(minute=30, hour=2, day_of_week="mon"),
     },
+    # Awaab's Law cases with a clock overdue, to the Team Leaders' list (repairs.tasks).
+    "escalate-overdue-hazard-cases": {
+        "task": "repairs.tasks.escalate_overdue_hazard_cases",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }
 
 if TESTING:
