@@ -20,6 +20,7 @@ from housing.access import get_object_for_user, require_perm, scope_for_user
 from housing.forms_register import AlertForm, PersonContactForm, PropertyForm
 from housing.models import Alert, Block, Estate, Patch, Person, Property
 from rents.account_views import property_rent_section
+from repairs.views import property_repairs_section
 from tenancies.models import Tenancy, TenancyMember
 
 
@@ -91,7 +92,8 @@ PROPERTY_SECTIONS: list[Section] = [
     # Every role that may read rent accounts sees the balance (Housing Officers too).
     Section("rent-account", "Rent account", template="rents/_property_rent.html",
             perm="rents.view_rentaccount", load=property_rent_section),
-    Section("repairs", "Repairs", perm="housing.use_repairs"),
+    Section("repairs", "Repairs", template="repairs/_property_repairs.html",
+            perm="repairs.view_repairrequest", load=property_repairs_section),
     Section("voids", "Voids", perm="housing.use_voids"),
     Section("cases", "Cases"),
 ]
