@@ -100,6 +100,10 @@ KINDS: dict[str, ImportKind] = {kind.code: kind for kind in (
     ImportKind("tenancies", "Tenancies", "Tenancies with one or two tenants, matched by "
                "tenancy reference.", "tenancies.resources.TenancyResource",
                "tenancies.Tenancy"),
+    ImportKind("sor", "Schedule of Rates", "Repair codes (SOR) and their prices, matched by "
+               "code and start date: a later start date is a new price, and the one before "
+               "it ends the day before.", "repairs.resources.SorCodeResource",
+               "repairs.SorCode"),
 )}
 
 

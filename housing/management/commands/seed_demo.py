@@ -36,14 +36,23 @@ class Command(BaseCommand):
                 from rents.demo import seed_rent
 
                 seed_rent()
+                from repairs.demo import seed_repairs
+
+                seed_repairs()
             self.stdout.write(self.style.SUCCESS(
                 f"Loaded the demo council: {counts['homes']:,} homes, {counts['people']:,} "
                 f"people and {counts['tenancies']:,} tenancies in {counts['seconds']} s."
             ))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (all with the password {demo.DEMO_PASSWORD}):")
-        for email, role in demo.demo_logins():
-            self.stdout.write(f"  {email:<28} {role}")
+        from repairs.demo import demo_logins as contractor_logins
+
+        companies = dict(contractor_logins())  # each contractor user's company
+        logins = demo.demo_logins()
+        logins += [(email, "Contractor") for email in companies if email not in dict(logins)]
+        for email, role in logins:
+            company = f", {companies[email]}" if email in companies else ""
+            self.stdout.write(f"  {email:<28} {role}{company}")
         for user in User.objects.filter(kind=User.Kind.TENANT).exclude(person=None) \
                 .select_related("person").order_by("email"):
             self.stdout.write(f"  {user.email} is the tenant {user.person.full_name}")
