@@ -201,7 +201,8 @@ _REPAIRS_CONFIG = [f"repairs.{action}_{model}" for action in ("add", "change", "
 REPAIRS_PERMISSIONS: dict[str, list[str]] = {
     CUSTOMER_ACCESS: [*_READ_REPAIRS, "repairs.raise_repair"],
     HOUSING_OFFICER: [*_READ_REPAIRS],
-    REPAIRS_OFFICER: [*_READ_REPAIRS, *_REPAIRS_WORK],
+    # Repairs Officers run the repairs reports (RP02, open orders, spend, Awaab's Law).
+    REPAIRS_OFFICER: [*_READ_REPAIRS, *_REPAIRS_WORK, "housing.use_reports"],
     LETTINGS_OFFICER: [*_READ_REPAIRS],
     TEAM_LEADER: [*_READ_REPAIRS, *_REPAIRS_WORK, "repairs.override_appointment"],
     SYSTEM_ADMINISTRATOR: [*_READ_REPAIRS, *_REPAIRS_WORK, "repairs.override_appointment",

@@ -248,8 +248,8 @@ def rebook(*, order_id: int, date: date | None, slot: str, by: User, at: datetim
 
 @transaction.atomic
 def cancel(*, appointment_id: int, reason: str, by: User, at: datetime) -> Appointment:
-    """Cancel a booked appointment (the order stays booked until another is made, started or
-    marked no access); the tenant is told."""
+    """Cancel a booked appointment; a booked order goes back to issued, waiting for another
+    appointment. The tenant is told."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for cancelling the appointment."})
@@ -261,9 +261,13 @@ def cancel(*, appointment_id: int, reason: str, by: User, at: datetime) -> Appoi
                               f": only a booked appointment can be cancelled.")
     appointment.status = Appointment.Status.CANCELLED
     appointment.save(update_fields=["status"])
-    workflow.log(order, summary=f"Appointment on {day_text(appointment.date)}, "
-                                f"{SLOT_NAMES[appointment.slot]} cancelled",
-                 note=reason, by=by, at=at)
+    summary = (f"Appointment on {day_text(appointment.date)}, {SLOT_NAMES[appointment.slot]} "
+               f"cancelled")
+    if order.status == WorkOrder.Status.BOOKED:
+        workflow.move(order, to=WorkOrder.Status.ISSUED, by=by, at=at,
+                      summary=f"{summary}: waiting for another appointment", note=reason)
+    else:
+        workflow.log(order, summary=summary, note=reason, by=by, at=at)
     tell_tenants(order, appointment, what="cancelled", by=by, at=at)
     return appointment
 

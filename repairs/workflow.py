@@ -5,6 +5,7 @@ calls `move`, and so writes one WorkOrderEvent with who and when.
     raised -> approved -> issued -> booked -> in_progress -> completed -> invoiced -> paid
     raised: waiting for approval (the value is over the raiser's spend limit)
     no_access: the contractor could not get in; rebooked (booked) from there
+    booked -> issued: its appointment was cancelled and none is booked
     cancelled: from anything before completed
 An invoice that is queried takes an invoiced order back to completed.
 """
@@ -28,7 +29,9 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.APPROVED: {Status.ISSUED, Status.CANCELLED},
     Status.ISSUED: {Status.BOOKED, Status.IN_PROGRESS, Status.NO_ACCESS, Status.COMPLETED,
                     Status.CANCELLED},
-    Status.BOOKED: {Status.IN_PROGRESS, Status.NO_ACCESS, Status.COMPLETED, Status.CANCELLED},
+    # Back to issued when its appointment is cancelled and none is booked in its place.
+    Status.BOOKED: {Status.ISSUED, Status.IN_PROGRESS, Status.NO_ACCESS, Status.COMPLETED,
+                    Status.CANCELLED},
     Status.IN_PROGRESS: {Status.COMPLETED, Status.NO_ACCESS, Status.CANCELLED},
     Status.NO_ACCESS: {Status.BOOKED, Status.IN_PROGRESS, Status.CANCELLED},
     Status.COMPLETED: {Status.INVOICED},

@@ -18,7 +18,7 @@ EXPECTED_NAVIGATION = {
     "customer_access": ["Properties", "Tenancies", "Rents", "Repairs"],
     "officer": ["Properties", "Tenancies", "Reports"],
     "income_officer": ["Tenancies", "Rents", "Reports"],
-    "repairs_officer": ["Properties", "Repairs", "Voids"],
+    "repairs_officer": ["Properties", "Repairs", "Voids", "Reports"],
     "lettings_officer": ["Properties", "Tenancies", "Voids"],
     "leasehold_officer": ["Properties", "RTB & Leasehold"],
     "council_tax": ["Properties", "Voids"],

@@ -507,7 +507,7 @@ REPORT_PAGES = ["/repairs/reports/", "/repairs/reports/within-target/",
                 "/repairs/reports/awaab/"]
 
 
-@pytest.mark.parametrize("persona", ["officer", "team_leader", "administrator"])
+@pytest.mark.parametrize("persona", ["officer", "repairs_officer", "team_leader", "administrator"])
 def test_roles_with_reports_and_repairs_run_them(client_for, request, persona,
                                                  django_capture_on_commit_callbacks):
     user = request.getfixturevalue(persona)
@@ -522,7 +522,7 @@ def test_roles_with_reports_and_repairs_run_them(client_for, request, persona,
     assert f'href="/repairs/reports/jobs/{job.pk}/csv/"' in index
 
 
-@pytest.mark.parametrize("persona", ["repairs_officer", "customer_access", "income_officer",
+@pytest.mark.parametrize("persona", ["customer_access", "income_officer",
                                      "council_tax", "lettings_officer", "no_access"])
 def test_other_roles_are_refused(client_for, request, persona, team_leader,
                                  django_capture_on_commit_callbacks):

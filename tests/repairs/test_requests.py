@@ -216,14 +216,18 @@ def test_finding_the_home_first(client_for, customer_access, home, south):
 
 
 def test_the_property_page_links_to_raise_a_repair_and_lists_recent_ones(
-        client_for, customer_access, officer, council_tax, home, routine):
+        client_for, customer_access, officer, council_tax, repairs_officer, home, routine):
     _raise(home, customer_access, routine, description="Front door sticks")
     page = client_for(customer_access).get(f"/properties/{home.pk}/").content.decode()
     assert f"/repairs/requests/new/?property={home.pk}" in page and "Raise a repair" in page
     assert "Recent repairs" in page and "Front door sticks" in page
+    assert "Report damp or mould" not in page  # Customer Access do not open Awaab cases
     # A Housing Officer sees the repairs on their patch but does not raise them.
     page = client_for(officer).get(f"/properties/{home.pk}/").content.decode()
     assert "Front door sticks" in page and "Raise a repair" not in page
+    # A Repairs Officer also reports damp or mould there.
+    page = client_for(repairs_officer).get(f"/properties/{home.pk}/").content.decode()
+    assert f"/repairs/awaab/new/?property={home.pk}" in page and "Report damp or mould" in page
     # Council Tax does not see repairs at all.
     page = client_for(council_tax).get(f"/properties/{home.pk}/").content.decode()
     assert "Front door sticks" not in page and "Recent repairs" not in page
