@@ -30,16 +30,18 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from housing import notify
+from housing.documents import render_pdf
 from housing.models import User
 from housing.workdays import bank_holidays, is_working_day, next_working_day
 from repairs import workflow
 from repairs.models import Appointment, Capacity, WorkOrder
-from tenancies.models import TenancyMember
+from tenancies.models import Letter, TenancyMember
 
 OVERRIDE_PERM = "repairs.override_appointment"
 Slot = Appointment.Slot
@@ -282,7 +284,7 @@ def current_tenants(order: WorkOrder, *, today: date) -> list[TenancyMember]:
                         tenancy__start_date__lte=today, start_date__lte=today)
                 .filter(Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=today))
                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-                .select_related("person").order_by("start_date", "pk"))
+                .select_related("person", "tenancy").order_by("start_date", "pk"))
 
 
 def message_for(order: WorkOrder, appointment: Appointment, *, what: str,
@@ -306,10 +308,38 @@ def message_for(order: WorkOrder, appointment: Appointment, *, what: str,
     return subject, body
 
 
+def appointment_letter(order: WorkOrder, appointment: Appointment,
+                       tenants: list[TenancyMember], *, what: str, by: User | None,
+                       at: datetime) -> Letter:
+    """The letter about this change of the appointment, kept on the tenancy (once: a rerun
+    finds it by its key)."""
+    tenancy = tenants[0].tenancy
+    key = f"appointment-{appointment.pk}-{what}"
+    existing = Letter.objects.filter(tenancy=tenancy, kind=Letter.Kind.REPAIR, key=key).first()
+    if existing is not None:
+        return existing
+    names = [member.person.full_name for member in tenants]
+    names = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    subject, body = message_for(order, appointment, what=what, name=names)
+    pdf = render_pdf("repairs/documents/appointment_letter.html", {
+        "tenancy": tenancy, "home": order.property,
+        "tenants": [member.person for member in tenants],
+        "letter_date": timezone.localdate(at), "subject": subject,
+        "paragraphs": [block for block in body.split("\n\n") if block.strip()],
+    }, title=subject)
+    letter = Letter(tenancy=tenancy, kind=Letter.Kind.REPAIR, key=key,
+                    title=f"{order.reference}: {subject}"[:200], created_at=at, created_by=by)
+    letter.file.save(f"repair-{order.reference}-{appointment.pk}-{what}.pdf", ContentFile(pdf),
+                     save=False)
+    letter.save()
+    return letter
+
+
 def tell_tenants(order: WorkOrder, appointment: Appointment, *, what: str, by: User,
                  at: datetime) -> None:
-    """Email each current tenant with an address after the change commits; with none, the
-    history says a letter is needed."""
+    """Email each current tenant with an address after the change commits. When none has one,
+    a letter (a PDF kept on the tenancy, to print and post) says the same, and the history
+    links it."""
     tenants = current_tenants(order, today=timezone.localdate(at))
     recipients = {}
     for member in tenants:
@@ -320,8 +350,9 @@ def tell_tenants(order: WorkOrder, appointment: Appointment, *, what: str, by: U
         why = ("no tenant has an email address recorded" if tenants
                else "the home has no current tenant")
         if tenants:
-            workflow.log(order, summary=f"Letter needed: tell the tenant the appointment is "
-                                        f"{what} ({why})", by=by, at=at)
+            letter = appointment_letter(order, appointment, tenants, what=what, by=by, at=at)
+            workflow.log(order, summary=f"Letter produced for the tenant ({why}): print and "
+                                        f"post it", note=letter.title, by=by, at=at)
         else:
             workflow.log(order, summary=f"Nobody told: {why}", by=by, at=at)
         return

@@ -162,13 +162,14 @@ class TenancyEvent(models.Model):
 
 
 class Letter(models.Model):
-    """A letter sent to a tenancy's household, kept as the PDF that was produced (rent-change
-    letters now; arrears letters and notices later). `key` names what it is about, so a rerun
+    """A letter sent to a tenancy's household, kept as the PDF that was produced (rent changes,
+    arrears, repair appointments). `key` names what it is about, so a rerun
     of the job that produced it makes no second copy."""
 
     class Kind(models.TextChoices):
         RENT_CHANGE = "rent_change", "Rent change"
         ARREARS = "arrears", "Arrears"
+        REPAIR = "repair", "Repair appointment"
 
     tenancy = models.ForeignKey(Tenancy, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=30, choices=Kind.choices)

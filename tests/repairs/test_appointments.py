@@ -84,14 +84,26 @@ def test_booking_moves_the_order_to_booked_and_emails_the_tenant(
     assert order.reference in email.body
 
 
-def test_without_an_email_address_the_history_says_a_letter_is_needed(
-        order, repairs_officer, django_capture_on_commit_callbacks):
+def test_without_an_email_address_a_letter_is_produced_for_the_tenant(
+        order, repairs_officer, django_capture_on_commit_callbacks, settings, tmp_path):
+    from pypdf import PdfReader
+
+    from tenancies.models import Letter
+
+    settings.MEDIA_ROOT = tmp_path / "media"
     with django_capture_on_commit_callbacks(execute=True):
-        _book(order, repairs_officer)
+        appointment = _book(order, repairs_officer)
     assert mail.outbox == []
-    assert order.events.filter(
-        summary="Letter needed: tell the tenant the appointment is booked (no tenant has an "
-                "email address recorded)").exists()
+    event = order.events.get(summary="Letter produced for the tenant (no tenant has an email "
+                                     "address recorded): print and post it")
+    letter = Letter.objects.get(kind="repair", key=f"appointment-{appointment.pk}-booked")
+    assert event.note == letter.title and letter.tenancy.property == order.property
+    with letter.file.open("rb") as handle:
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(handle).pages)
+                        .split())
+    assert "Dear Ada Quick," in text
+    assert "A Plumbing Ltd will come to 12 Mill Lane, Exeter, EX1 2HL on Monday 14 December" \
+           in text
 
 
 def test_an_email_that_fails_is_in_the_history_as_a_letter_to_send(
