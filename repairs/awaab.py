@@ -39,7 +39,6 @@ ValidationError naming the field.
 """
 
 import io
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -52,8 +51,19 @@ from django.utils import timezone
 from housing.access import get_object_for_user, scope_for_user
 from housing.documents import render_pdf
 from housing.models import Property, User
-from housing.workdays import add_working_days, working_days_between
+from housing.workdays import add_working_days
 from repairs import workflow
+from repairs.awaab_clocks import (  # noqa: F401 - the clocks are read from here too
+    CLOCK_LABELS,
+    Clock,
+    ClockState,
+    clock_states,
+    day_text,
+    is_overdue,
+    moment_text,
+    overdue_q,
+    plural,
+)
 from repairs.models import Hazard, HazardCase, HazardEvent, HazardRule, RepairRequest, WorkOrder
 
 VIEW_PERM = "repairs.view_hazardcase"
@@ -62,21 +72,6 @@ WORK_PERM = "repairs.work_hazardcase"
 Severity = HazardCase.Severity
 Status = HazardCase.Status
 Kind = HazardEvent.Kind
-
-DUE_SOON_WORKING_DAYS = 2  # a running date clock with this many working days left, or fewer
-
-
-def _day(value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        value = timezone.localdate(value)
-    return f"{value:%-d %B %Y}"
-
-
-def _moment(value: datetime) -> str:
-    local = timezone.localtime(value)
-    hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{hour}:{local:%M}{local.strftime('%p').lower()} on {_day(local)}"
-
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -97,10 +92,6 @@ def _when(day: date, case: HazardCase, *, at: datetime) -> datetime:
 def shows_day_only(event: HazardEvent) -> bool:
     """True for a step recorded later with only its day: show the day, not a made-up time."""
     return event.kind in DAY_KINDS and event.happened_at != event.created_at
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 # --- The rule in force ------------------------------------------------------------------------
@@ -135,7 +126,7 @@ def _lock(case_id: int, *, notes_only: bool = False) -> HazardCase:
     if case is None:
         raise ValidationError("There is no such hazard case.")
     if case.status == Status.CLOSED and not notes_only:
-        raise ValidationError(f"Case {case.reference} was closed on {_day(case.closed_on)}: "
+        raise ValidationError(f"Case {case.reference} was closed on {day_text(case.closed_on)}: "
                               f"only notes can be added to a closed case.")
     return case
 
@@ -147,7 +138,7 @@ def _check_day(errors: dict, name: str, day: date | None, *, label: str, today: 
     elif day > today:
         errors[name] = f"The date {label} must be today or in the past."
     elif day < not_before:
-        errors[name] = f"The date {label} cannot be before {after_what} ({_day(not_before)})."
+        errors[name] = f"The date {label} cannot be before {after_what} ({day_text(not_before)})."
 
 
 # --- Opening a case ---------------------------------------------------------------------------
@@ -179,7 +170,7 @@ def open_case(*, property_id: int, request_id: int | None, description: str, sev
         if rule is None:
             errors["aware_at"] = (
                 f"No Awaab's Law rule for {Hazard(hazard).label.lower()} is in force on "
-                f"{_day(aware_on)}, so its clocks cannot be set. An administrator must add one "
+                f"{day_text(aware_on)}, so its clocks cannot be set. An administrator must add one "
                 f"(Repairs, hazard rules) before the case can be opened.")
     home = Property.objects.filter(pk=property_id).first()
     if home is None:
@@ -200,17 +191,18 @@ def open_case(*, property_id: int, request_id: int | None, description: str, sev
     if severity == Severity.EMERGENCY:
         case.make_safe_due_at = aware_at + timedelta(hours=rule.emergency_hours)
         case.investigate_due = timezone.localdate(case.make_safe_due_at)
-        clocks = (f"Make safe by {_moment(case.make_safe_due_at)} "
-                  f"({rule.emergency_hours} hours); investigate by {_day(case.investigate_due)}.")
+        clocks = (f"Make safe by {moment_text(case.make_safe_due_at)} "
+                  f"({rule.emergency_hours} hours); investigate by "
+                  f"{day_text(case.investigate_due)}.")
     else:
         case.investigate_due = add_working_days(aware_on, rule.investigate_working_days)
-        clocks = (f"Investigate by {_day(case.investigate_due)} "
-                  f"({_plural(rule.investigate_working_days, 'working day')}).")
+        clocks = (f"Investigate by {day_text(case.investigate_due)} "
+                  f"({plural(rule.investigate_working_days, 'working day')}).")
     case.save()
     source = f" from repair request {request.reference}" if request else ""
     _event(case, Kind.OPENED,
            f"{Hazard(hazard).label} reported{source}: {case.get_severity_display().lower()}",
-           detail=f"Aware since {_moment(aware_at)}.\n{description}\n{clocks}",
+           detail=f"Aware since {moment_text(aware_at)}.\n{description}\n{clocks}",
            happened_at=aware_at, by=by, at=at)
     return case
 
@@ -230,7 +222,7 @@ def record_investigation(*, case_id: int, investigated_on: date | None, findings
     errors: dict[str, str] = {}
     if case.investigated_on is not None:
         raise ValidationError(
-            f"The investigation was recorded on {_day(case.investigated_on)}. Record a later "
+            f"The investigation was recorded on {day_text(case.investigated_on)}. Record a later "
             f"visit as a note.")
     aware_on = timezone.localdate(case.aware_at)
     _check_day(errors, "investigated_on", investigated_on, label="of the investigation",
@@ -254,17 +246,17 @@ def record_investigation(*, case_id: int, investigated_on: date | None, findings
         if severity == Severity.EMERGENCY and case.make_safe_due_at is None:
             case.make_safe_due_at = (_start_of(investigated_on)
                                      + timedelta(hours=rule.emergency_hours))
-            lines.append(f"Make safe by {_moment(case.make_safe_due_at)}.")
+            lines.append(f"Make safe by {moment_text(case.make_safe_due_at)}.")
             fields.append("make_safe_due_at")
         elif (severity == Severity.SIGNIFICANT and case.make_safe_due_at is not None
               and case.made_safe_at is None):
-            lines.append(f"The make-safe clock (due {_moment(case.make_safe_due_at)}) no "
+            lines.append(f"The make-safe clock (due {moment_text(case.make_safe_due_at)}) no "
                          f"longer applies.")
             case.make_safe_due_at = None
             fields.append("make_safe_due_at")
         case.severity = severity
-    lines.append(f"Written summary due by {_day(case.summary_due)}; safety works to begin by "
-                 f"{_day(case.safety_works_due)}.")
+    lines.append(f"Written summary due by {day_text(case.summary_due)}; safety works to begin by "
+                 f"{day_text(case.safety_works_due)}.")
     case.save(update_fields=fields)
     _event(case, Kind.VISIT, f"Investigated: {case.get_severity_display().lower()} hazard",
            detail="\n".join(lines), happened_at=_when(investigated_on, case, at=at), by=by,
@@ -284,7 +276,7 @@ def record_made_safe(*, case_id: int, made_safe_at: datetime | None, detail: str
             f"Record the safety works instead.")
     if case.made_safe_at is not None:
         raise ValidationError(f"The home was recorded as made safe at "
-                              f"{_moment(case.made_safe_at)}.")
+                              f"{moment_text(case.made_safe_at)}.")
     errors: dict[str, str] = {}
     if made_safe_at is None:
         errors["made_safe_at"] = "Enter when the home was made safe."
@@ -292,7 +284,7 @@ def record_made_safe(*, case_id: int, made_safe_at: datetime | None, detail: str
         errors["made_safe_at"] = "When the home was made safe cannot be in the future."
     elif made_safe_at < case.aware_at:
         errors["made_safe_at"] = (f"When the home was made safe cannot be before the council "
-                                  f"became aware ({_moment(case.aware_at)}).")
+                                  f"became aware ({moment_text(case.aware_at)}).")
     if not detail:
         errors["detail"] = "Say what was done to make the home safe."
     if errors:
@@ -301,7 +293,8 @@ def record_made_safe(*, case_id: int, made_safe_at: datetime | None, detail: str
     case.save(update_fields=["made_safe_at"])
     late = made_safe_at > case.make_safe_due_at
     _event(case, Kind.MADE_SAFE, "Made safe" + (" late" if late else ""),
-           detail=detail + (f"\nIt was due by {_moment(case.make_safe_due_at)}." if late else ""),
+           detail=detail + (f"\nIt was due by {moment_text(case.make_safe_due_at)}."
+                            if late else ""),
            happened_at=made_safe_at, by=by, at=at)
     return case
 
@@ -344,7 +337,7 @@ def send_summary(*, case_id: int, sent_on: date | None, text: str, by: User,
         raise ValidationError("Record the investigation first: the written summary tells the "
                               "tenants what it found.")
     if case.summary_sent_on is not None:
-        raise ValidationError(f"The written summary was sent on {_day(case.summary_sent_on)}. "
+        raise ValidationError(f"The written summary was sent on {day_text(case.summary_sent_on)}. "
                               f"Record a later letter as a note.")
     errors: dict[str, str] = {}
     _check_day(errors, "sent_on", sent_on, label="the summary was sent",
@@ -462,132 +455,6 @@ def close_case(*, case_id: int, reason: str, by: User, at: datetime,
             f"{clock.label.lower()} (due {clock.due_text})" for clock in running) + "."
     _event(case, Kind.CLOSED, "Case closed", detail=detail, by=by, at=at)
     return case
-
-
-# --- The clocks -------------------------------------------------------------------------------
-
-
-class ClockState:
-    WAITING = "waiting"
-    ON_TIME = "on_time"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    MET = "met"
-    MET_LATE = "met_late"
-    COLOURS = {WAITING: "grey", ON_TIME: "blue", DUE_SOON: "orange", OVERDUE: "red",
-               MET: "green", MET_LATE: "yellow"}
-    LABELS = {WAITING: "Not started", ON_TIME: "On time", DUE_SOON: "Due soon",
-              OVERDUE: "Overdue", MET: "Met", MET_LATE: "Met late"}
-
-
-@dataclass(frozen=True)
-class Clock:
-    key: str  # make_safe, investigate, summary, safety_works
-    label: str
-    due: date | datetime | None
-    met: date | datetime | None
-    state: str
-    text: str  # "3 working days left", "Overdue by 2 working days", "Met on 5 January 2027"
-    days_left: int | None = None  # working days, while running and not overdue
-    overdue_days: int | None = None  # working days past the due day
-
-    @property
-    def running(self) -> bool:
-        return self.state in (ClockState.ON_TIME, ClockState.DUE_SOON, ClockState.OVERDUE)
-
-    @property
-    def colour(self) -> str:
-        return ClockState.COLOURS[self.state]
-
-    @property
-    def tag(self) -> str:
-        return ClockState.LABELS[self.state]
-
-    @property
-    def due_text(self) -> str:
-        if isinstance(self.due, datetime):
-            return _moment(self.due)
-        return _day(self.due) if self.due else ""
-
-
-CLOCK_LABELS = {"make_safe": "Make safe", "investigate": "Investigate",
-                "summary": "Written summary", "safety_works": "Start safety works"}
-
-
-def _date_clock(key: str, due: date | None, met: date | None, *, today: date,
-                waiting: str) -> Clock:
-    label = CLOCK_LABELS[key]
-    if met is not None:
-        if due is not None and met > due:
-            late = working_days_between(due, met)
-            return Clock(key, label, due, met, ClockState.MET_LATE,
-                         f"Met on {_day(met)}, {_plural(late, 'working day')} late",
-                         overdue_days=late)
-        return Clock(key, label, due, met, ClockState.MET, f"Met on {_day(met)}")
-    if due is None:
-        return Clock(key, label, None, None, ClockState.WAITING, waiting)
-    if today > due:
-        late = working_days_between(due, today)
-        text = (f"Overdue by {_plural(late, 'working day')}" if late
-                else f"Overdue: it was due on {_day(due)}")
-        return Clock(key, label, due, None, ClockState.OVERDUE, text, overdue_days=late)
-    left = working_days_between(today, due)
-    if today == due:
-        text = "Due today"
-    else:
-        text = f"{_plural(left, 'working day')} left" if left else f"Due {_day(due)}"
-    state = ClockState.DUE_SOON if left <= DUE_SOON_WORKING_DAYS else ClockState.ON_TIME
-    return Clock(key, label, due, None, state, text, days_left=left)
-
-
-def _make_safe_clock(due: datetime, met: datetime | None, *, today: date,
-                     now: datetime | None) -> Clock:
-    label = CLOCK_LABELS["make_safe"]
-    if met is not None:
-        if met > due:
-            return Clock("make_safe", label, due, met, ClockState.MET_LATE,
-                         f"Made safe at {_moment(met)}, after {_moment(due)}")
-        return Clock("make_safe", label, due, met, ClockState.MET, f"Made safe at {_moment(met)}")
-    overdue = now > due if now is not None else today > timezone.localdate(due)
-    if overdue:
-        return Clock("make_safe", label, due, None, ClockState.OVERDUE,
-                     f"Overdue: it was due by {_moment(due)}", overdue_days=0)
-    # A 24-hour clock is always close: running, it is due soon.
-    text = f"Due by {_moment(due)}"
-    if now is not None:
-        hours = int((due - now).total_seconds() // 3600)
-        text += f" ({_plural(hours, 'hour')} left)" if hours else " (less than an hour left)"
-    return Clock("make_safe", label, due, None, ClockState.DUE_SOON, text)
-
-
-def clock_states(case: HazardCase, *, today: date, now: datetime | None = None) -> list[Clock]:
-    """Each clock of the case on `today`: due, met, working days left or overdue, and its
-    state. Pure: it reads only the case's fields. `now` decides the make-safe clock to the
-    minute; without it that clock is overdue only from the day after its due day."""
-    clocks = []
-    if case.make_safe_due_at is not None:
-        clocks.append(_make_safe_clock(case.make_safe_due_at, case.made_safe_at, today=today,
-                                       now=now))
-    clocks.append(_date_clock("investigate", case.investigate_due, case.investigated_on,
-                              today=today, waiting="Not set"))
-    waiting = "Starts when the investigation is recorded"
-    clocks.append(_date_clock("summary", case.summary_due, case.summary_sent_on, today=today,
-                              waiting=waiting))
-    clocks.append(_date_clock("safety_works", case.safety_works_due,
-                              case.safety_works_started_on, today=today, waiting=waiting))
-    return clocks
-
-
-def is_overdue(clocks: list[Clock]) -> bool:
-    return any(clock.state == ClockState.OVERDUE for clock in clocks)
-
-
-def overdue_q(*, today: date, now: datetime) -> Q:
-    """The cases with a clock overdue, in SQL (the same rule as clock_states)."""
-    return (Q(make_safe_due_at__lt=now, made_safe_at__isnull=True)
-            | Q(investigate_due__lt=today, investigated_on__isnull=True)
-            | Q(summary_due__lt=today, summary_sent_on__isnull=True)
-            | Q(safety_works_due__lt=today, safety_works_started_on__isnull=True))
 
 
 @transaction.atomic
