@@ -20,8 +20,10 @@ while one is booked marks the old appointment MOVED and writes a history row.
 
 The tenant is told. Each current tenant of the home (tenancy members with the tenant role,
 today) with an email address is emailed after the booking commits (housing.notify); each
-email sent, or failed, is a history row. When no tenant has an email address, the history
-says a letter is needed: this module does not print letters (yet), so an officer sends it.
+email sent, or failed, is a history row. When no tenant has an email address, a letter saying
+the same is produced as a PDF, kept on the tenancy (tenancies.Letter, kind "repair") for the
+office to print and post, and the history row names it. Cancelling the appointment of a booked
+order takes the order back to issued.
 """
 
 from collections import Counter

@@ -52,6 +52,9 @@ MANAGE = "repairs.manage_workorder"
 RECHARGE = "repairs.recharge_workorder"
 VIEW_PHOTO = "repairs.view_repairphoto"
 LIST_PAGE = 50
+AFTER_ISSUE = (WorkOrder.Status.ISSUED, WorkOrder.Status.BOOKED, WorkOrder.Status.IN_PROGRESS,
+               WorkOrder.Status.NO_ACCESS, WorkOrder.Status.COMPLETED,
+               WorkOrder.Status.INVOICED, WorkOrder.Status.PAID)
 SHOWN_INLINE = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 Status = WorkOrder.Status
 
@@ -299,9 +302,12 @@ def order_detail(request, pk: int):
         "approval": _approval(order, user),
         "can_cancel": user.has_perm(MANAGE) and workflow.can_move(order, Status.CANCELLED),
         "can_close": user.has_perm(MANAGE) and order.status in services.CLOSABLE,
-        "can_follow_on": (user.has_perm(RAISE_ORDER) and order.status != Status.CANCELLED
+        # Follow-ons and recharges once the order has gone to the contractor.
+        "can_follow_on": (user.has_perm(RAISE_ORDER) and order.status in AFTER_ISSUE
                           and order.request.status == order.request.Status.OPEN),
-        "can_recharge": user.has_perm(RECHARGE) and order.status != Status.CANCELLED,
+        "can_recharge": user.has_perm(RECHARGE) and order.status in AFTER_ISSUE,
+        "invoices": (list(order.invoices.order_by("-submitted_at"))
+                     if user.has_perm("repairs.view_invoice") else []),
         "can_vary": (user.has_perm(RAISE_ORDER) and order.status in services.VARIABLE
                      and not waiting),
         "can_book": book_ok and user.has_perm(MANAGE),

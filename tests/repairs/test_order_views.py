@@ -422,6 +422,21 @@ def test_the_order_page_offers_only_what_the_user_may_do(client_for, customer_ac
     assert "Vary the order" not in page
 
 
+def test_a_waiting_order_offers_no_follow_on_or_recharge_and_an_order_lists_its_invoices(
+        client_for, repairs_officer, order):
+    from repairs.models import Invoice
+
+    WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrder.Status.RAISED)
+    page = client_for(repairs_officer).get(f"/repairs/orders/{order.pk}/").content.decode()
+    assert "Raise a follow-on order" not in page and "Recharge the tenant" not in page
+    WorkOrder.objects.filter(pk=order.pk).update(status=WorkOrder.Status.INVOICED)
+    invoice = Invoice.objects.create(
+        contractor=order.contractor, order=order, number="INV-7", status="submitted",
+        total_pence=order.value_pence, submitted_by=repairs_officer, submitted_at=order.raised_at)
+    page = client_for(repairs_officer).get(f"/repairs/orders/{order.pk}/").content.decode()
+    assert f'href="/repairs/invoices/{invoice.pk}/"' in page and "Invoice INV-7" in page
+
+
 # --- The repairs home -------------------------------------------------------------------------
 
 
