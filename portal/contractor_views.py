@@ -412,8 +412,11 @@ def order_invoice(request, pk: int):
                 return redirect("contractor:order", pk=order.pk)
             return _done(request, order, f"Invoice {invoice.number} submitted. It matches the "
                                          f"order and waits for the council's approval.")
+    queried = (order.invoices.filter(status=Invoice.Status.QUERIED)
+               .order_by("-submitted_at", "-pk").first())
     return render(request, "portal/contractor/lines_form.html", {
         "order": order, "form": form, "heading": "Submit an invoice",
+        "queried": queried, "problems": queried.query.splitlines() if queried else [],
         "button": "Submit the invoice", "rows": form.table(),
         "columns": ["SOR code", "Quantity", "Unit price (£)"],
         "intro": "The lines are filled in from the order, approved variations included. Each "

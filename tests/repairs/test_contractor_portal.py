@@ -441,6 +441,9 @@ def test_a_mismatched_invoice_is_queried_and_the_contractor_sees_the_lines(
     assert order.status == Status.COMPLETED
     home_page = client.get("/contractor/?status=completed").content.decode()
     assert "Invoice queried" in home_page
+    form = client.get(_urls(order)["invoice"]).content.decode()  # correcting it
+    assert "Your invoice A-100 was queried." in form
+    assert "PL100: invoiced 2 at £28.50, ordered 1 at £28.50" in form
 
 
 def test_a_refused_invoice_keeps_what_was_typed(client_for, contractor, home, contractor_a,
