@@ -149,3 +149,71 @@ def test_the_arrears_figure_on_a_small_council():
     assert Arrangement.objects.filter(status="breached").exists()
     assert Arrangement.objects.filter(status="active").exists()
     assert any("held back" in line for line in out)
+
+
+@pytest.mark.django_db
+def test_the_repairs_figures_on_a_small_council():
+    """The repairs figures: three work orders a home over three years, in the statuses their
+    age gives them, each with its lines, history rows that walk the status flow to where it is,
+    appointments and invoices; then the four figures, and the services number on from what
+    was loaded."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
+
+    from housing.models import Property
+    from housing.seed import TODAY
+    from repairs.models import Appointment, Invoice, RepairRequest, WorkOrder, WorkOrderEvent
+    from repairs.reports import within_target
+
+    seed_council(homes=2000, seed=2026)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in the rent history test above
+    counts = bench._load_repairs(as_of=TODAY)
+
+    orders = WorkOrder.objects.all()
+    homes = Property.objects.filter(kind=Property.Kind.DWELLING).count()
+    assert orders.count() == RepairRequest.objects.count() == 3 * homes == counts["work orders"]
+    by_status = dict(orders.values_list("status").annotate(n=Count("pk")).order_by())
+    assert {"issued", "booked", "in_progress", "no_access", "completed", "invoiced", "paid",
+            "cancelled"} <= set(by_status), by_status
+    assert by_status["paid"] > 0.8 * orders.count()  # three years of them, most long paid
+    assert 3 <= orders.values("contractor").distinct().count()
+    shares = [n / orders.count() for n in orders.values_list("contractor").annotate(
+        n=Count("pk")).values_list("n", flat=True)]
+    assert all(0.3 < share < 0.37 for share in shares), shares  # a third each
+    # Each order's value is its lines'; its last history row leaves it where it is.
+    assert not orders.annotate(of_lines=Sum("lines__value_pence")).exclude(
+        value_pence=F("of_lines")).exists()
+    last = WorkOrderEvent.objects.filter(order=OuterRef("pk")).order_by("-at", "-pk")
+    assert not orders.annotate(last=Subquery(last.values("to_status")[:1])).exclude(
+        status=F("last")).exists()
+    assert not orders.filter(completed_at__lt=F("issued_at")).exists()
+    assert max(WorkOrderEvent.objects.aggregate(at=Max("at")).values()) \
+        < max(orders.aggregate(at=Max("raised_at")).values()) + timedelta(days=2)
+    # Booked orders have their appointment to come; invoiced and paid ones a matching invoice.
+    booked = Appointment.objects.filter(status=Appointment.Status.BOOKED)
+    assert booked.count() == by_status["booked"]
+    assert min(booked.values_list("date", flat=True)) > TODAY
+    live = Invoice.objects.exclude(status=Invoice.Status.QUERIED)
+    assert live.count() == by_status["invoiced"] + by_status["paid"]
+    assert not live.exclude(total_pence=F("order__value_pence")).exists()
+    # RP02 over the last year: most emergencies in 24 hours, most other work on time.
+    result = within_target(start=TODAY.replace(year=TODAY.year - 1) + timedelta(days=1),
+                           end=TODAY, user=None)
+    emergency, other = result.data["groups"]
+    assert 85 < float(emergency["percent"]) < 99 and 65 < float(other["percent"]) < 95
+
+    out = []
+    figures = bench.measure_repairs(
+        bench.Bench(database="unused", out=type("Out", (), {"write": out.append})()),
+        samples=3)
+    assert set(figures) == {"repairs_home_p95_ms", "contractor_portal_p95_ms",
+                            "rp02_report_seconds", "raise_order_p95_ms"}
+    assert all(value > 0 for value in figures.values())
+    assert any(line.strip().startswith("RP02:") for line in out)
+    # The orders raised were numbered on from the loaded ones.
+    raised = orders.filter(description="Bench: renew the tap washer")
+    assert raised.count() == 3
+    assert min(raised.values_list("reference", flat=True)) > f"WO{3 * homes:06d}"
