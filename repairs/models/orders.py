@@ -131,6 +131,10 @@ class WorkOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["contractor", "status"]),
+            # The contractor portal's counts by status: an index-only scan of issued orders.
+            models.Index(fields=["contractor", "status"], include=["id"],
+                         condition=models.Q(issued_at__isnull=False),
+                         name="order_issued_by_contractor"),
             models.Index(fields=["status", "target_date"]),
             models.Index(fields=["property", "-raised_at"]),
         ]
