@@ -24,15 +24,12 @@ Definitions, as the screens explain them:
 - arrears letters reconciliation: letters due against letters produced (rents.reconciliation).
 """
 
-import csv
-import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -41,6 +38,7 @@ from housing.jobs import register
 from housing.models import BackgroundJob, User
 from housing.money import format_pence
 from housing.money import pence_to_pounds as pounds
+from housing.reporting import Result, report_runner
 from rents.models import Charge, ChargeType, RentYear
 
 REPORT_PERMS = ("housing.use_reports", "rents.view_rentaccount")
@@ -155,14 +153,6 @@ def check_parameters(kind: str, dates: dict[str, date], *, today: date) -> None:
 
 
 # --- The reports ----------------------------------------------------------------------------
-
-@dataclass
-class Result:
-    data: dict  # what the job page shows
-    header: list[str]  # the CSV's
-    rows: list[list] = field(default_factory=list)
-    summary: str = ""
-
 
 def rate_percent(collected: int, debited: int) -> str | None:
     """collected / debited as a percentage to one decimal place, halves up; None when
@@ -442,45 +432,7 @@ def build(kind: str, job: BackgroundJob) -> Result:
     return suspense_items(today=timezone.localtime(job.created_at).date(), scope=scope)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Text a spreadsheet would run as a formula is written with a leading apostrophe
-    (references come from payers and payment files). Numbers are written as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return f"'{value}"
-    return "" if value is None else value
-
-
-def csv_bytes(result: Result) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(result.header)
-    writer.writerows([_cell(value) for value in row] for row in result.rows)
-    # With a byte order mark, Excel reads the file as UTF-8 (the pound sign, names).
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def _runner(kind: str):
-    def run(job: BackgroundJob, progress) -> str:
-        progress.set_total(3)
-        progress.set_done(1)
-        result = build(kind, job)
-        progress.set_done(2)
-        name = f"{kind.replace('_', '-')}-{job.pk}.csv"
-        job.result_file.save(name, ContentFile(csv_bytes(result)), save=False)
-        # Saved here: execute_job reloads the job after the runner.
-        BackgroundJob.objects.filter(pk=job.pk).update(
-            result_data={**result.data, "row_count": len(result.rows),
-                         "row_count_label": f"{len(result.rows):,}"},
-            result_file=job.result_file.name)
-        return result.summary
-
-    run.__name__ = f"run_{kind}"
-    return run
-
-
 for _report in REPORTS.values():
     register(_report.kind, title=_report.title, perm="housing.use_reports",
-             result_template=f"rents/reports/_{_report.kind}.html")(_runner(_report.kind))
+             result_template=f"rents/reports/_{_report.kind}.html",
+             )(report_runner(_report.kind, build))

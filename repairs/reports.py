@@ -31,14 +31,11 @@ Definitions, as the screens explain them:
   is late when any clock is met late, overdue or missed.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db.models import (
     Case,
     CharField,
@@ -59,6 +56,7 @@ from housing.jobs import register
 from housing.models import BackgroundJob, User
 from housing.money import format_pence
 from housing.money import pence_to_pounds as pounds
+from housing.reporting import Result, report_runner
 from repairs.models import HazardCase, Invoice, WorkOrder
 from repairs.workflow import OPEN_STATUSES
 
@@ -135,14 +133,6 @@ def check_parameters(slug: str, dates: dict[str, date], *, today: date) -> None:
 
 
 # --- Helpers --------------------------------------------------------------------------------
-
-@dataclass
-class Result:
-    data: dict  # what the job page shows
-    header: list[str]  # the CSV's
-    rows: list[list] = field(default_factory=list)
-    summary: str = ""
-
 
 def percent(part: int, whole: int) -> str | None:
     """part / whole as a percentage to one decimal place, halves up; None when whole is 0."""
@@ -465,45 +455,7 @@ def build(kind: str, job: BackgroundJob) -> Result:
     return open_orders(today=timezone.localdate(job.created_at), user=user)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (addresses and
-    invoice numbers are typed by people). Numbers are written as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return f"'{value}"
-    return "" if value is None else value
-
-
-def csv_bytes(result: Result) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(result.header)
-    writer.writerows([_cell(value) for value in row] for row in result.rows)
-    return buffer.getvalue().encode("utf-8-sig")  # Excel reads it as UTF-8 (£, names)
-
-
-def _runner(kind: str):
-    def run(job: BackgroundJob, progress) -> str:
-        progress.set_total(3)
-        progress.set_done(1)
-        result = build(kind, job)
-        progress.set_done(2)
-        name = f"{kind.replace('_', '-')}-{job.pk}.csv"
-        job.result_file.save(name, ContentFile(csv_bytes(result)), save=False)
-        # Saved here: execute_job reloads the job after the runner.
-        BackgroundJob.objects.filter(pk=job.pk).update(
-            result_data={**result.data, "row_count": len(result.rows),
-                         "row_count_label": f"{len(result.rows):,}"},
-            result_file=job.result_file.name)
-        return result.summary
-
-    run.__name__ = f"run_{kind}"
-    return run
-
-
 for _report in REPORTS.values():
     register(_report.kind, title=_report.title, perm="housing.use_reports",
              result_template=f"repairs/reports/_{_report.slug.replace('-', '_')}.html"
-             )(_runner(_report.kind))
+             )(report_runner(_report.kind, build))

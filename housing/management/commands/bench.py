@@ -1179,10 +1179,11 @@ def measure_repairs(bench: Bench, *, samples: int = REPAIRS_SAMPLES) -> dict[str
     from django.utils import timezone
 
     from housing.models import User
+    from housing.reporting import csv_bytes
     from housing.seed import TODAY
     from repairs import services
     from repairs.models import Contractor, RepairRequest, Trade
-    from repairs.reports import csv_bytes, within_target
+    from repairs.reports import within_target
 
     leader, officer = repairs_users()
     home = _page_samples(bench, leader, "/repairs/", samples)

@@ -1,0 +1,62 @@
+"""What every module's reports share: a report's result (what its job page shows, and its CSV
+rows), the CSV itself, and the background job that builds and keeps both (rents.reports,
+repairs.reports)."""
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+
+from housing.models import BackgroundJob
+
+
+@dataclass
+class Result:
+    data: dict  # what the job page shows
+    header: list[str]  # the CSV's
+    rows: list[list] = field(default_factory=list)
+    summary: str = ""
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (addresses,
+    references and invoice numbers are typed by people). Numbers are written as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return f"'{value}"
+    return "" if value is None else value
+
+
+def csv_bytes(result: Result) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(result.header)
+    writer.writerows([safe_cell(value) for value in row] for row in result.rows)
+    # With a byte order mark, Excel reads the file as UTF-8 (the pound sign, names).
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def report_runner(kind: str, build: Callable[[str, BackgroundJob], Result]):
+    """The background job for report `kind`: build it, keep the CSV on the job and what the
+    job page shows in its result_data, and return the summary."""
+
+    def run(job: BackgroundJob, progress) -> str:
+        progress.set_total(3)
+        progress.set_done(1)
+        result = build(kind, job)
+        progress.set_done(2)
+        name = f"{kind.replace('_', '-')}-{job.pk}.csv"
+        job.result_file.save(name, ContentFile(csv_bytes(result)), save=False)
+        # Saved here: execute_job reloads the job after the runner.
+        BackgroundJob.objects.filter(pk=job.pk).update(
+            result_data={**result.data, "row_count": len(result.rows),
+                         "row_count_label": f"{len(result.rows):,}"},
+            result_file=job.result_file.name)
+        return result.summary
+
+    run.__name__ = f"run_{kind}"
+    return run
