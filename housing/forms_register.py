@@ -9,7 +9,34 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from housing.models import Adaptation, Alert, Block, Estate, Patch, Person, Property
+from housing.money import MoneyError, pounds_to_pence
 from housing.services import CONTACT_FIELDS, PROPERTY_FIELDS
+
+
+class PoundsField(forms.CharField):
+    """Pounds and pence as a person types them ("£1,234.56", "12.5"), cleaned to integer pence
+    more than zero (housing.money.pounds_to_pence: more than two decimals is refused, never
+    rounded). What was typed is shown again when the form has errors."""
+
+    def __init__(self, *, required_message: str, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", "In pounds and pence, for example 25.50.")
+        kwargs.setdefault("widget", forms.TextInput(attrs={
+            "class": "govuk-input--width-10", "inputmode": "decimal", "spellcheck": "false",
+            "autocomplete": "off"}))
+        super().__init__(error_messages={"required": required_message}, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            pence = pounds_to_pence(text)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from None
+        if pence <= 0:
+            raise ValidationError("Enter an amount more than £0.00.")
+        return pence
 
 
 class ServiceForm(forms.Form):

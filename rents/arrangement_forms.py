@@ -4,20 +4,17 @@ rents.arrangements; its refusals come back next to the field they are about."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from housing.forms_register import ServiceForm
-from housing.money import MoneyError, pounds_to_pence
+from housing.forms_register import PoundsField, ServiceForm
 from rents.arrears_forms import _date_field, _text_field
 from rents.models import Arrangement
 
 
 class ArrangementForm(ServiceForm):
-    amount = forms.CharField(
-        label="Amount on top of the rent", max_length=20,
+    amount = PoundsField(
+        label="Amount on top of the rent",
         help_text="In pounds and pence, for example 10.00. The tenant pays this as well as "
                   "the rent, each week or month.",
-        error_messages={"required": "Enter the amount to pay on top of the rent."},
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "decimal",
-                                      "spellcheck": "false", "autocomplete": "off"}))
+        required_message="Enter the amount to pay on top of the rent.")
     frequency = forms.ChoiceField(
         label="How often?", choices=Arrangement.Frequency.choices, widget=forms.RadioSelect,
         error_messages={"required": "Select how often the tenant will pay it."})
@@ -37,15 +34,6 @@ class ArrangementForm(ServiceForm):
         initial.setdefault("agreed_on", today)
         initial.setdefault("start_date", today)
         super().__init__(*args, **kwargs)
-
-    def clean_amount(self) -> int:
-        try:
-            pence = pounds_to_pence(self.cleaned_data["amount"])
-        except MoneyError as error:
-            raise ValidationError(str(error)) from None
-        if pence <= 0:
-            raise ValidationError("Enter an amount more than £0.00.")
-        return pence
 
     def add_service_errors(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict") and "amount_pence" in error.error_dict:

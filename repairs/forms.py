@@ -8,8 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from housing.forms_register import ServiceForm
-from housing.money import MoneyError, pounds_to_pence
+from housing.forms_register import PoundsField, ServiceForm
 from repairs import workflow
 from repairs.models import Contractor, Priority, RepairRequest, Trade
 from repairs.queries import SORTS, STATUS_FILTERS
@@ -204,25 +203,13 @@ class CloseForm(ServiceForm):
 
 
 class RechargeForm(ServiceForm):
-    amount = forms.CharField(
-        label="Amount to recharge", max_length=20,
-        help_text="In pounds and pence, for example 85.00.",
-        error_messages={"required": "Enter the amount to recharge."},
-        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "decimal",
-                                      "spellcheck": "false", "autocomplete": "off"}))
+    amount = PoundsField(label="Amount to recharge",
+                         help_text="In pounds and pence, for example 85.00.",
+                         required_message="Enter the amount to recharge.")
     reason = _text("What damage did the tenant cause?",
                    "Say what damage the tenant caused, and how.",
                    help_text="The tenant sees this on their statement.", rows=3,
                    max_length=1000)
-
-    def clean_amount(self) -> int:
-        try:
-            pence = pounds_to_pence(self.cleaned_data["amount"])
-        except MoneyError as error:
-            raise ValidationError(str(error)) from None
-        if pence <= 0:
-            raise ValidationError("Enter an amount more than £0.00.")
-        return pence
 
     def add_service_errors(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict") and "amount_pence" in error.error_dict:
