@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
+from django.http import FileResponse
+from django.utils import timezone
 
 from housing.models import BackgroundJob
 
@@ -38,6 +40,15 @@ def csv_bytes(result: Result) -> bytes:
     writer.writerows([safe_cell(value) for value in row] for row in result.rows)
     # With a byte order mark, Excel reads the file as UTF-8 (the pound sign, names).
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def csv_download(job: BackgroundJob) -> FileResponse:
+    """A finished report job's CSV as a download named for the report, its day and the job
+    (the caller has checked who may have it: the files hold addresses and balances)."""
+    day = timezone.localtime(job.created_at).date()
+    return FileResponse(job.result_file.open("rb"), as_attachment=True,
+                        filename=f"{job.kind.replace('_', '-')}-{day:%Y-%m-%d}-{job.pk}.csv",
+                        content_type="text/csv; charset=utf-8")
 
 
 def report_runner(kind: str, build: Callable[[str, BackgroundJob], Result]):

@@ -1,14 +1,17 @@
 """The rent reports page: choose a report, give its dates, and it runs as a background job
 (rents.reports); the job page shows the result and links to its CSV here."""
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.jobs import start_job
 from housing.models import BackgroundJob
+from housing.reporting import csv_download
 from rents.reports import REPORTS, check_parameters, may_run
 from rents.statement_views import DatePartsForm
 
@@ -19,10 +22,14 @@ def _require_reports(user) -> None:
 
 
 class ReportForm(DatePartsForm):
-    def __init__(self, *args, report, today, **kwargs):
+    """A report's dates (report.dates), checked by `check(values, today=)`: the module's
+    check_parameters for this report. The rent and repairs reports pages share it."""
+
+    def __init__(self, *args, report, today, check, **kwargs):
         self.dates = report.dates
         self.report = report
         self.today = today
+        self.check = check
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -30,8 +37,7 @@ class ReportForm(DatePartsForm):
         names = [name for name, _legend, _what in self.dates]
         if all(name in cleaned for name in names):
             try:
-                check_parameters(self.report.kind, {name: cleaned[name] for name in names},
-                                 today=self.today)
+                self.check({name: cleaned[name] for name in names}, today=self.today)
             except ValidationError as error:
                 self.add_date_errors(error)
         return cleaned
@@ -65,6 +71,7 @@ def report_start(request, kind: str):
         raise Http404
     today = timezone.localdate()
     form = ReportForm(request.POST if request.method == "POST" else None, report=report,
+                      check=partial(check_parameters, kind),
                       today=today, initial=_defaults(kind, today))
     if request.method == "POST" and form.is_valid():
         job = start_job(kind=kind, parameters=form.job_parameters(), by=request.user,
@@ -87,7 +94,4 @@ def report_csv(request, pk: int):
     job = jobs.filter(pk=pk).first()
     if job is None or not job.result_file:
         raise Http404
-    day = timezone.localtime(job.created_at).date()
-    return FileResponse(job.result_file.open("rb"), as_attachment=True,
-                        filename=f"{job.kind.replace('_', '-')}-{day:%Y-%m-%d}-{job.pk}.csv",
-                        content_type="text/csv; charset=utf-8")
+    return csv_download(job)

@@ -5,8 +5,10 @@ Who may: housing.use_reports with repairs.view_workorder (the Awaab report also
 repairs.view_hazardcase); anyone else gets 403, and a report they may not run is not listed.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from functools import partial
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -14,30 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.jobs import start_job
 from housing.models import BackgroundJob
-from rents.statement_views import DatePartsForm
+from housing.reporting import csv_download
+from rents.report_views import ReportForm
 from repairs.reports import KINDS, REPORTS, check_parameters, may_run, reporting_year_start
-
-
-class ReportForm(DatePartsForm):
-    def __init__(self, *args, report, today, **kwargs):
-        self.dates = report.dates
-        self.report = report
-        self.today = today
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        cleaned = super().clean()
-        names = [name for name, _legend, _what in self.dates]
-        if all(name in cleaned for name in names):
-            try:
-                check_parameters(self.report.slug, {name: cleaned[name] for name in names},
-                                 today=self.today)
-            except ValidationError as error:
-                self.add_date_errors(error)
-        return cleaned
-
-    def job_parameters(self) -> dict:
-        return {name: self.cleaned_data[name].isoformat() for name, _l, _w in self.dates}
 
 
 def _report_for(user, slug: str):
@@ -68,6 +49,7 @@ def report_start(request, slug: str):
     today = timezone.localdate()
     initial = {"start": reporting_year_start(today), "end": today}
     form = ReportForm(request.POST if request.method == "POST" else None, report=report,
+                      check=partial(check_parameters, report.slug),
                       today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         job = start_job(kind=report.kind, parameters=form.job_parameters(), by=request.user,
@@ -91,10 +73,7 @@ def report_csv(request, pk: int):
     job = jobs.filter(pk=pk).first()
     if job is None or not job.result_file or not may_run(request.user, KINDS[job.kind]):
         raise Http404
-    day = timezone.localtime(job.created_at).date()
-    return FileResponse(job.result_file.open("rb"), as_attachment=True,
-                        filename=f"{job.kind.replace('_', '-')}-{day:%Y-%m-%d}-{job.pk}.csv",
-                        content_type="text/csv; charset=utf-8")
+    return csv_download(job)
 
 
 urlpatterns = [
