@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from housing import notify
@@ -44,6 +44,7 @@ from housing.workdays import bank_holidays, is_working_day, next_working_day
 from repairs import workflow
 from repairs.models import Appointment, Capacity, WorkOrder
 from tenancies.models import Letter, TenancyMember
+from tenancies.queries import members_at
 
 OVERRIDE_PERM = "repairs.override_appointment"
 Slot = Appointment.Slot
@@ -281,12 +282,7 @@ def cancel(*, appointment_id: int, reason: str, by: User, at: datetime) -> Appoi
 
 def current_tenants(order: WorkOrder, *, today: date) -> list[TenancyMember]:
     """The home's tenants today (not household members), with their person."""
-    return list(TenancyMember.objects
-                .filter(tenancy__property_id=order.property_id, role=TenancyMember.Role.TENANT,
-                        tenancy__start_date__lte=today, start_date__lte=today)
-                .filter(Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=today))
-                .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-                .select_related("person", "tenancy").order_by("start_date", "pk"))
+    return list(members_at(order.property_id, on=today, role=TenancyMember.Role.TENANT))
 
 
 def message_for(order: WorkOrder, appointment: Appointment, *, what: str,

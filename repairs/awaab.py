@@ -44,7 +44,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -302,14 +302,10 @@ def record_made_safe(*, case_id: int, made_safe_at: datetime | None, detail: str
 def tenants_at(home_id: int, *, on: date) -> list:
     """The tenants (People) of the home's tenancy on `on`, oldest first."""
     from tenancies.models import TenancyMember
+    from tenancies.queries import members_at
 
-    members = (TenancyMember.objects
-               .filter(tenancy__property_id=home_id, role=TenancyMember.Role.TENANT,
-                       start_date__lte=on, tenancy__start_date__lte=on)
-               .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-               .filter(Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=on))
-               .select_related("person").order_by("start_date", "pk"))
-    return [member.person for member in members]
+    return [member.person
+            for member in members_at(home_id, on=on, role=TenancyMember.Role.TENANT)]
 
 
 def _summary_pdf(case: HazardCase, *, sent_on: date, text: str) -> bytes:

@@ -41,7 +41,7 @@ from repairs.models import (
     WorkOrder,
     WorkOrderLine,
 )
-from tenancies.models import TenancyMember
+from tenancies.queries import members_at
 
 VIEW_REQUEST = "repairs.view_repairrequest"
 VIEW_ORDER = "repairs.view_workorder"
@@ -107,10 +107,7 @@ def home_safety_flag(property: Property, *, on: date | None = None) -> list[str]
     confidential); the same text twice is shown once. An empty list: no flag."""
     on = on or timezone.localdate()
     live = (Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on)))
-    residents = (TenancyMember.objects.filter(live, tenancy__property=property,
-                                              tenancy__start_date__lte=on)
-                 .filter(Q(tenancy__end_date__isnull=True) | Q(tenancy__end_date__gte=on))
-                 .values("person"))
+    residents = members_at(property.pk, on=on).values("person")
     texts = (Alert.objects.filter(live, safety_flag=True)
              .filter(Q(property=property) | Q(person__in=residents))
              .order_by("start_date", "pk").values_list("flag_text", flat=True))
