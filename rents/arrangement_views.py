@@ -80,11 +80,15 @@ def arrangement_detail(request, pk: int):
     user = request.user
     policy = policy_in_force(today)
     max_weeks = policy.arrangement_max_weeks if policy else arrangements.DEFAULT_MAX_WEEKS
+    plan = arrangements.schedule(arrangement, today=today)
+    shown, left_out = plan.shown()
     return render(request, "rents/arrears/arrangement_detail.html", {
         "arrangement": arrangement, "account": account, "tenancy": account.tenancy,
         "max_weeks": max_weeks,
         "limit_date": arrangements.term_limit(arrangement.start_date, max_weeks),
-        "schedule": arrangements.schedule(arrangement, today=today),
+        "schedule": plan,
+        "shown": shown,
+        "left_out": left_out,
         "today": today,
         "is_live": arrangement.status in arrangements.LIVE,
         "can_work": user.has_perm(WORK_PERM),

@@ -45,6 +45,8 @@ ArrangementStatus = Arrangement.Status
 LIVE = (ArrangementStatus.PENDING, ArrangementStatus.ACTIVE, ArrangementStatus.BREACHED)
 DEFAULT_MAX_WEEKS = ArrearsPolicy._meta.get_field("arrangement_max_weeks").default
 DEFAULT_TOLERANCE = ArrearsPolicy._meta.get_field("breach_tolerance_pence").default
+SHOWN_IN_FULL = 52  # a schedule page lists every payment up to this many
+SHOWN_AHEAD = 7  # and past it, those due, this many ahead and the last
 
 
 def _day(value: date) -> str:
@@ -131,6 +133,16 @@ class Schedule:
     @property
     def breached_now(self) -> bool:
         return self.late_so_far > 0 and self.behind_now_pence > self.tolerance_pence
+
+    def shown(self, *, up_to: int = SHOWN_IN_FULL, ahead: int = SHOWN_AHEAD
+              ) -> tuple[list[ScheduleRow], ScheduleRow | None]:
+        """The rows a page shows, and the first of those it leaves out (None: all shown). A
+        schedule of up to `up_to` payments is shown whole; a longer one shows those already
+        due, the next `ahead` and the last, leaving out the ones between."""
+        last_shown = self.late_so_far + ahead
+        if len(self.rows) <= up_to or len(self.rows) <= last_shown + 2:
+            return self.rows, None
+        return self.rows[:last_shown] + self.rows[-1:], self.rows[last_shown]
 
     @property
     def latest(self) -> ScheduleRow | None:

@@ -505,3 +505,13 @@ def test_the_case_shows_a_breach_to_review(client_for, income_officer, weekly_ca
     assert f"/rents/arrears/accounts/{account.pk}/arrangements/new/" in review
     worklist = client.get("/rents/arrears/").content.decode()
     assert 'href="/rents/arrears/arrangements/"' in worklist
+
+
+def test_a_long_schedule_shows_those_due_the_next_seven_and_the_last(weekly_case):
+    _account, arrangement = weekly_case
+    plan = schedule(arrangement, today=TODAY)  # 10 payments, 3 due before today
+    assert plan.shown() == (plan.rows, None)  # up to 52: all
+    rows, left_out = plan.shown(up_to=5, ahead=2)
+    assert [row.number for row in rows] == [1, 2, 3, 4, 5, 10]
+    assert left_out.number == 6
+    assert plan.shown(up_to=5, ahead=6) == (plan.rows, None)  # only one would be left out
