@@ -209,9 +209,22 @@ REPAIRS_PERMISSIONS: dict[str, list[str]] = {
                            *_REPAIRS_CONFIG],
 }
 
+# Added with voids and lettings (issue #7). Council Tax sees occupancy changes only (the
+# dates homes fell void and were let), not the void's offers and applicants.
+_VOIDS_WORK = ["voids.view_voidperiod", "voids.manage_void", "voids.inspect_void",
+               "voids.view_occupancychange", "voids.view_lettinglog"]
+VOIDS_PERMISSIONS: dict[str, list[str]] = {
+    REPAIRS_OFFICER: ["voids.view_voidperiod", "voids.inspect_void"],
+    LETTINGS_OFFICER: [*_VOIDS_WORK],
+    COUNCIL_TAX: ["voids.view_occupancychange"],
+    TEAM_LEADER: [*_VOIDS_WORK],
+    SYSTEM_ADMINISTRATOR: [*_VOIDS_WORK, "voids.view_checklistitem", "voids.add_checklistitem",
+                           "voids.change_checklistitem", "voids.delete_checklistitem"],
+}
+
 # Every grant above, in the order the migrations made them (for tests that rebuild roles).
 ALL_GRANTS = [ROLE_PERMISSIONS, REGISTER_PERMISSIONS, RENT_PERMISSIONS, MONEY_PERMISSIONS,
-              ARREARS_PERMISSIONS, REPAIRS_PERMISSIONS]
+              ARREARS_PERMISSIONS, REPAIRS_PERMISSIONS, VOIDS_PERMISSIONS]
 
 
 def sync_all_role_permissions(apps) -> None:

@@ -91,8 +91,9 @@ class RequestForm(ServiceForm):
 
     def __init__(self, *args, tenants, at: datetime, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = [
-            (str(p.pk), priority_label(p, at=at)) for p in Priority.objects.filter(active=True)]
+        responsive = Priority.objects.filter(active=True, void_type="")  # not void works
+        self.fields["priority"].choices = [(str(p.pk), priority_label(p, at=at))
+                                           for p in responsive]
         if tenants:
             self.fields["reported_by"].choices = [
                 *((str(person.pk), person.full_name) for person in tenants),

@@ -189,6 +189,7 @@ def _figures(completed: int = 0, within: int = 0) -> dict:
 def within_target(*, start: date, end: date, user: User | None) -> Result:
     orders = (_scoped(user, WorkOrder.objects.all(), perm="repairs.view_workorder")
               .filter(status__in=DONE, completed_on__range=(start, end))
+              .filter(priority__void_type="")  # RP02 counts responsive repairs, not void works
               .annotate(outcome=_outcome()))
     grouped = (orders.values("property__patch__name", "priority__is_emergency", "outcome")
                .annotate(n=Count("pk")).order_by())

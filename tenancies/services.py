@@ -102,6 +102,9 @@ def sign_up(*, property_id: int, tenancy_type: str, start_date: date, tenant_ids
             f"{home} already has tenancy {overlapping.reference} on {start_date:%d %B %Y}. "
             f"The new tenancy must start after it ends."
         )
+    from voids.services import check_letting, close_void
+
+    void = check_letting(home=home, start_date=start_date)  # works, safety checks, the offer
     people = Person.objects.in_bulk([*tenant_ids, *(pid for pid, _ in household)])
     tenancy = Tenancy.objects.create(
         reference=reference or next_reference(), property=home, tenancy_type=tenancy_type,
@@ -122,6 +125,8 @@ def sign_up(*, property_id: int, tenancy_type: str, start_date: date, tenant_ids
     from rents.services import open_rent_account  # rent charging starts from start_date
 
     open_rent_account(tenancy=tenancy, on=start_date)
+    if void is not None:
+        close_void(void=void, tenancy=tenancy, by=by, at=at)
     names = " and ".join(people[pid].full_name for pid in tenant_ids)
     _event(tenancy, Kind.SIGN_UP, on=start_date, by=by, at=at,
            summary=f"{names} signed up for a tenancy of {home} "
@@ -411,8 +416,12 @@ def end_tenancy(*, tenancy_id: int, end_date: date, reason: str, by: User | None
 
 
 def home_vacated(*, tenancy: Tenancy, by: User | None, at: datetime) -> None:
-    """The one place a home becomes empty after a tenancy. The voids module (#7) opens its
-    void period from here."""
+    """The one place a home becomes empty after a tenancy: its void period opens here."""
+    from voids.services import open_void
+
+    void = open_void(tenancy=tenancy, by=by, at=at)
+    if void.let_date is not None:
+        return  # a later tenancy is already recorded (an import of past tenancies)
     home = Property.objects.get(pk=tenancy.property_id)
     home.tenure = Property.Tenure.VOID
     home._history_user = by  # the home's audit trail shows who ended the tenancy

@@ -60,7 +60,13 @@ class SorCode(models.Model):
 class Priority(models.Model):
     """A repair priority and its target: a number of hours (an emergency: attend and make
     safe within 24 hours) or of working days (housing.workdays), or none (planned work).
-    An order keeps the target date worked out when it was raised."""
+    An order keeps the target date worked out when it was raised. A priority for void works
+    (`void_type` set) gives void works orders their target by void type; it is not offered
+    for responsive repairs, nor counted in RP02."""
+
+    class VoidWorks(models.TextChoices):
+        STANDARD = "standard", "Standard void"
+        MAJOR = "major", "Major works void"
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=40)
@@ -70,6 +76,9 @@ class Priority(models.Model):
     is_emergency = models.BooleanField(
         default=False, help_text="Reported apart as emergency repairs (TSM RP02).")
     active = models.BooleanField(default=True)
+    void_type = models.CharField(
+        max_length=10, choices=VoidWorks.choices, blank=True,
+        help_text="Set for the priority void works of this type are raised at.")
     history = HistoricalRecords()
 
     class Meta:
@@ -79,6 +88,8 @@ class Priority(models.Model):
             models.CheckConstraint(condition=models.Q(target_hours__isnull=True)
                                    | models.Q(target_working_days__isnull=True),
                                    name="priority_target_in_hours_or_days"),
+            models.UniqueConstraint(fields=["void_type"], name="one_priority_per_void_type",
+                                    condition=~models.Q(void_type="")),
         ]
 
     def __str__(self) -> str:

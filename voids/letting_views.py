@@ -1,0 +1,3 @@
+"""Stub: filled in by issue #7 work."""
+
+urlpatterns: list = []
