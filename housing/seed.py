@@ -687,11 +687,15 @@ def _write(plan: Plan, say) -> dict:
         for statement in restore:
             cursor.execute(statement)
         say("Rebuilt the indexes and checked the constraints")
-        for model in BIG:
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+        from voids.seed import backfill
+
+        voids = backfill(cursor, today=TODAY, at=RECORDED_AT)
+        say(f"Wrote {voids:,} voids between tenancies")
+        for table in [model._meta.db_table for model in BIG] + ["voids_voidperiod"]:
+            cursor.execute(f"ANALYZE {table}")
         say("Analysed the tables")
     return {"patches": len(patch_ids), "estates": len(estate_ids), "blocks": len(block_ids),
-            **counts}
+            **counts, "voids": voids}
 
 
 def set_aside_indexes(cursor, models, *, unique: bool = False) -> list[str]:

@@ -73,6 +73,14 @@ CONTRACTORS = [
      "01392 496300", "DEMO-EL-2024", "Responsive electrical repairs", ["electrical"],
      ("contractor3@demo.example", "Connor", "Nash")),
 ]
+# The voids contractor does every trade, so a void inspection raises all its works to one
+# company (voids.works); responsive repairs go to the three above.
+VOID_CONTRACTOR = (
+    "westcountry-voids", "Westcountry Void Services Ltd", "voids@westcountry-voids.example",
+    "01392 496400", "DEMO-VO-2024", "Void works, all trades",
+    ["plumbing", "heating", "drainage", "carpentry", "roofing", "plastering", "decorating",
+     "glazing", "damp", "electrical", "voids"], ("contractor4@demo.example", "Vera", "Hughes"))
+ALL_CONTRACTORS = [*CONTRACTORS, VOID_CONTRACTOR]
 
 
 def price_difference(code: str) -> int:
@@ -85,9 +93,10 @@ def price_difference(code: str) -> int:
 def demo_logins() -> list[tuple[str, str]]:
     """(email, company) for each contractor portal user the demo links, once seeded."""
     members = dict(ContractorMember.objects.filter(
-        user__email__in=[login[0] for *_, login in CONTRACTORS]).values_list(
+        user__email__in=[login[0] for *_, login in ALL_CONTRACTORS]).values_list(
         "user__email", "contractor__name"))
-    return [(email, members[email]) for *_, (email, _, _) in CONTRACTORS if email in members]
+    return [(email, members[email]) for *_, (email, _, _) in ALL_CONTRACTORS
+            if email in members]
 
 
 @transaction.atomic
@@ -98,7 +107,7 @@ def seed_repairs(*, history: bool = True, at: datetime | None = None) -> dict:
     trades = {trade.code: trade for trade in Trade.objects.all()}
     rates, capacities = [], []
     for (code, name, email, phone, reference, contract_name, trade_codes,
-         (login, first, last)) in CONTRACTORS:
+         (login, first, last)) in ALL_CONTRACTORS:
         company, made = Contractor.objects.get_or_create(code=code, defaults={
             "name": name, "email": email, "phone": phone, "address": "Exeter"})
         counts["contractors"] += made

@@ -485,11 +485,15 @@ class SignUpForm(forms.Form):
         label="End of the fixed term", widget=DateInput, required=False,
         help_text="Flexible tenancies only: the last day of the fixed term.")
 
-    def __init__(self, *args, home, today, **kwargs):
+    def __init__(self, *args, home, today, offer=None, **kwargs):
         self.home, self.today = home, today
         super().__init__(*args, **kwargs)
         for prefix, who in self.TENANTS:
             self.fields.update(self._person_fields(prefix, who, required=prefix == "lead"))
+        if offer is not None:  # the applicant who accepted the void's offer
+            first, _, last = offer.applicant_name.strip().rpartition(" ")
+            self.fields["lead_first_name"].initial = first or last
+            self.fields["lead_last_name"].initial = last if first else ""
 
     @staticmethod
     def _person_fields(prefix: str, who: str, *, required: bool) -> dict:

@@ -15,6 +15,7 @@ from rents.casework import tenancy_case
 from rents.queries import account_summary, rent_account_for_tenancy
 from tenancies.forms import ACTIONS, SignUpForm, available_actions
 from tenancies.models import Tenancy, TenancyMember
+from voids.services import letting_state
 
 
 def _tenancy_queryset():
@@ -99,7 +100,8 @@ def sign_up(request):
     home = get_object_for_user(
         request.user, Property.objects.select_related("estate", "block", "patch"),
         pk=request.GET.get("property"), request=request)
-    context = {"home": home, "current": None, "refusal": ""}
+    context = {"home": home, "current": None, "refusal": "", "void": None, "offer": None,
+               "problems": []}
     if home.kind != Property.Kind.DWELLING:
         context["refusal"] = (f"{home} is a {home.get_kind_display().lower()}, not a home, "
                               f"so it cannot be let.")
@@ -108,10 +110,17 @@ def sign_up(request):
             end_date__isnull=True).first()
         context["refusal"] = (f"{home} is {home.get_tenure_display().lower()}, not void: only "
                               f"a void or new home can be let.")
+    else:
+        # A home with an open void is let from the void's accepted offer, once its works are
+        # closed and its safety checks recorded (voids.services.check_letting says so again).
+        void, offer, problems = letting_state(home)
+        context.update(void=void, offer=offer, problems=problems)
+        if problems:
+            context["refusal"] = f"{home} is void ({void.reference}) and cannot be let yet."
     if context["refusal"]:
         return render(request, "tenancies/sign_up.html", context)
     form = SignUpForm(request.POST if request.method == "POST" else None, home=home,
-                      today=timezone.localdate())
+                      today=timezone.localdate(), offer=context["offer"])
     if request.method == "POST" and form.is_valid():
         try:
             tenancy = form.save(by=request.user, at=timezone.now())
@@ -119,6 +128,8 @@ def sign_up(request):
             form.add_error(None, error)
         else:
             message = f"Tenancy {tenancy.reference} signed up: {home} is let."
+            if context["void"] is not None:
+                message += f" Void {context['void'].reference} is closed."
             if form.existing:
                 names = " and ".join(person.full_name for person in form.existing)
                 message += (f" {names} {'was' if len(form.existing) == 1 else 'were'} already "

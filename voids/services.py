@@ -179,6 +179,24 @@ def open_void_of(home_id: int) -> VoidPeriod | None:
             .filter(property_id=home_id, let_date__isnull=True).first())
 
 
+def accepted_offer(void: VoidPeriod) -> Offer | None:
+    return void.offers.filter(outcome=Offer.Outcome.ACCEPTED).first()
+
+
+def letting_state(home: Property) -> tuple[VoidPeriod | None, Offer | None, list[str]]:
+    """For the sign-up screen, before any lock: the home's open void, its accepted offer, and
+    what stops the letting (empty when it may go ahead, or when there is no void)."""
+    void = VoidPeriod.objects.filter(property=home, let_date__isnull=True).first()
+    if void is None:
+        return None, None, []
+    offer = accepted_offer(void)
+    problems = what_is_missing(void)
+    if offer is None:
+        problems.append(f"No offer has been accepted: record the offer and its acceptance on "
+                        f"void {void.reference} first.")
+    return void, offer, problems
+
+
 def check_letting(*, home: Property, start_date: date) -> VoidPeriod | None:
     """Refuse a sign-up the void does not allow. Returns the (locked) open void, if any."""
     void = open_void_of(home.pk)
@@ -190,7 +208,7 @@ def check_letting(*, home: Property, start_date: date) -> VoidPeriod | None:
     problems = what_is_missing(void)
     if problems:
         raise ValidationError([f"{home} cannot be let yet.", *problems])
-    if not void.offers.filter(outcome=Offer.Outcome.ACCEPTED).exists():
+    if accepted_offer(void) is None:
         raise ValidationError(
             f"{home} cannot be let yet: record the offer and its acceptance on void "
             f"{void.reference} first.")

@@ -348,9 +348,11 @@ def test_the_demo_contractors_cover_every_sample_code_and_a_rerun_adds_nothing()
     made_by_housing_demo = UserFactory(email="contractor@demo.example",
                                        kind=User.Kind.CONTRACTOR)
     counts = seed_repairs()
-    assert counts == {"contractors": 3, "portal_users": 3, "rates": 24, "capacities": 10}
+    # Three responsive repairs companies for their trades (24 codes, 10 trades), and a voids
+    # company for every trade (26 codes, 11 trades).
+    assert counts == {"contractors": 4, "portal_users": 4, "rates": 50, "capacities": 21}
     contracts = Contract.objects.filter(reference__startswith="DEMO-")
-    assert contracts.count() == 3
+    assert contracts.count() == 4
     assert not Contract.patches.through.objects.filter(contract__in=contracts).exists()
     # Every sample SOR code has exactly one demo contract price, a few pence off the SOR's.
     rates = {rate.code: rate.unit_price_pence for rate in
@@ -359,6 +361,7 @@ def test_the_demo_contractors_cover_every_sample_code_and_a_rerun_adds_nothing()
     assert set(rates) == set(sor)
     assert all(0 < abs(rates[code] - sor[code]) <= 9 for code in sor)
     # Each company's prices are for its own trades.
+    assert Contract.objects.get(reference="DEMO-VO-2024").rates.count() == len(sor)
     electrical = Contract.objects.get(reference="DEMO-EL-2024")
     assert set(electrical.rates.values_list("code", flat=True)) == {
         "EL200", "EL210", "EL220", "EL230"}
@@ -372,7 +375,8 @@ def test_the_demo_contractors_cover_every_sample_code_and_a_rerun_adds_nothing()
     assert demo_logins() == [
         ("contractor@demo.example", "Valley Plumbing and Heating Ltd"),
         ("contractor2@demo.example", "Northgate Building Services Ltd"),
-        ("contractor3@demo.example", "Castle Electrical Contractors Ltd")]
+        ("contractor3@demo.example", "Castle Electrical Contractors Ltd"),
+        ("contractor4@demo.example", "Westcountry Void Services Ltd")]
     assert ContractorMember.objects.get(user=made_by_housing_demo).contractor.code == \
         "valley-plumbing"
 

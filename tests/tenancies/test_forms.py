@@ -11,6 +11,7 @@ from tenancies import services
 from tenancies.forms import ACTIONS, SignUpForm
 from tenancies.models import Tenancy, TenancyEvent, TenancyMember
 from tests.housing.factories import PersonFactory, PropertyFactory
+from tests.voids.helpers import make_lettable
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -422,6 +423,7 @@ def test_sign_up_refused_by_the_service_saves_nobody(client_for, lettings_office
     old = _let(home, [people["Dora"]])
     services.end_tenancy(tenancy_id=old.pk, end_date=date(2026, 12, 31), reason="notice", by=None,
                          at=AT)
+    make_lettable(home)  # its void is ready and the offer accepted: the dates are the problem
     people_before = Person.objects.count()
     response = client_for(lettings_officer).post(_sign_up_url(home), {**SIGN_UP, **JOINT})
     page = response.content.decode()

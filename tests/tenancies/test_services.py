@@ -10,6 +10,7 @@ from housing.models import Property
 from tenancies import services
 from tenancies.models import Tenancy, TenancyEvent, TenancyMember
 from tests.housing.factories import PersonFactory, PropertyFactory
+from tests.voids.helpers import make_lettable
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
@@ -190,6 +191,9 @@ def test_a_home_can_only_be_let_when_void_and_after_the_last_tenancy(home, peopl
         _sign_up(home, people[1:2], start=date(2026, 1, 5))
     services.end_tenancy(tenancy_id=tenancy.pk, end_date=date(2026, 10, 4), reason="notice",
                          by=None, at=AT)
+    with pytest.raises(ValidationError, match="inspection has not been recorded"):
+        _sign_up(home, people[1:2], start=date(2026, 10, 5))  # its void is not ready to let
+    make_lettable(home)
     with pytest.raises(ValidationError, match="must start after it ends"):
         _sign_up(home, people[1:2], start=date(2026, 10, 4))
     new = _sign_up(home, people[1:2], start=date(2026, 10, 5))
