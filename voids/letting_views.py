@@ -1,3 +1,223 @@
-"""Stub: filled in by issue #7 work."""
+"""Letting a void home: record an offer, its answer, and the sign-up of the applicant who
+accepted (one screen: the new tenant and the tenancy together); and the CORE lettings log
+(a list for a period and its CSV).
 
-urlpatterns: list = []
+Who may do what: offers and answers need voids.manage_void (Lettings and Voids Officers, Team
+Leaders, administrators); the sign-up needs voids.manage_void and tenancies.sign_up_tenancy;
+the lettings log needs voids.view_lettinglog. Other roles get a 403; a void off the user's
+patches is a 404 (every role that lets homes today sees all patches, but a patch-scoped one works).
+"""
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods
+
+from housing.access import get_object_for_user, require_perm
+from voids import core, letting
+from voids.letting_forms import OfferForm, OutcomeForm, PeriodForm, SignUpForm
+from voids.models import Offer, VoidPeriod
+from voids.services import day
+
+VIEW_PERM = "voids.view_voidperiod"
+MANAGE_PERM = "voids.manage_void"
+SIGN_UP_PERM = "tenancies.sign_up_tenancy"
+LOG_PERM = "voids.view_lettinglog"
+LIST_PAGE = 50
+
+
+def _void(request, pk: int, *perms: str) -> VoidPeriod:
+    """The void, for a user with every one of `perms` (403 otherwise) who may see it (404)."""
+    for perm in perms:
+        require_perm(request.user, perm)
+    return get_object_for_user(request.user, VoidPeriod.objects.select_related("property"),
+                               pk=pk, perm=VIEW_PERM, request=request)
+
+
+def _page(request, template: str, context: dict):
+    return render(request, f"voids/{template}", context)
+
+
+@require_http_methods(["GET", "POST"])
+def offer(request, pk: int):
+    void = _void(request, pk, VIEW_PERM, MANAGE_PERM)
+    now = timezone.now()
+    form = OfferForm(request.POST if request.method == "POST" else None,
+                     initial={"offered_on": timezone.localdate(now)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = letting.record_offer(
+                void_id=void.pk, applicant_name=data["applicant_name"],
+                applicant_reference=data["applicant_reference"], offered_on=data["offered_on"],
+                by=request.user, at=now)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Offer to {made.applicant_name} recorded: the home is "
+                                      f"offered. Record the answer when it comes.")
+            return redirect("voids:detail", pk=void.pk)
+    return _page(request, "offer.html", {
+        "void": void, "form": form,
+        "blocked": "" if form.errors else letting.offer_refusal(void)})
+
+
+@require_http_methods(["GET", "POST"])
+def offer_outcome(request, pk: int, offer_id: int):
+    void = _void(request, pk, VIEW_PERM, MANAGE_PERM)
+    answered = Offer.objects.filter(pk=offer_id, void=void).first()
+    if answered is None:
+        raise Http404
+    now = timezone.now()
+    form = OutcomeForm(request.POST if request.method == "POST" else None, offer=answered,
+                       initial={"outcome_on": timezone.localdate(now)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = letting.record_outcome(
+                void_id=void.pk, offer_id=answered.pk, outcome=data["outcome"],
+                outcome_on=data["outcome_on"], refusal_reason=data["refusal_reason"],
+                by=request.user, at=now)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if result.outcome == Offer.Outcome.ACCEPTED:
+                done = (f"{result.applicant_name} accepted the offer. Sign them up when they "
+                        f"come in.")
+            else:
+                done = (f"Offer to {result.applicant_name} recorded as "
+                        f"{result.get_outcome_display().lower()}: the home is ready to let "
+                        f"again.")
+            messages.success(request, done)
+            return redirect("voids:detail", pk=void.pk)
+    return _page(request, "offer_outcome.html", {
+        "void": void, "offer": answered, "form": form,
+        "blocked": "" if form.errors else letting.outcome_refusal(void, answered)})
+
+
+def _sign_up_refusal(void: VoidPeriod, accepted: Offer | None) -> str:
+    if not void.is_open:
+        return (f"Void {void.reference} was let from {day(void.let_date)}: the home has its "
+                f"new tenancy.")
+    if accepted is None:
+        return ("No offer on this home has been accepted. Record the offer and the applicant's "
+                "acceptance first: the sign-up starts from the accepted offer.")
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request, pk: int):
+    void = _void(request, pk, VIEW_PERM, MANAGE_PERM, SIGN_UP_PERM)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    accepted = letting.accepted_offer(void)
+    blocked = _sign_up_refusal(void, accepted)
+    initial = {"start_date": today}
+    if accepted is not None:
+        title, first, last = letting.split_name(accepted.applicant_name)
+        initial.update(title=title, first_name=first, last_name=last)
+    form = SignUpForm(request.POST if request.method == "POST" and not blocked else None,
+                      initial=initial, today=today)
+    if request.method == "POST" and not blocked and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tenancy = letting.sign_up_from_offer(void_id=void.pk, by=request.user, at=now,
+                                                 **data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            form.duplicate = (None if data["use_existing"] else letting.same_person(
+                first_name=data["first_name"], last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"]))
+        else:
+            link = reverse("tenancies:detail", args=[tenancy.pk])
+            messages.success(request, format_html(
+                'Tenancy <a class="govuk-notification-banner__link" href="{}">{}</a> signed up: '
+                "{} is let from {}. Rent is charged from that day.",
+                link, tenancy.reference, void.property, day(tenancy.start_date)))
+            return redirect("voids:detail", pk=void.pk)
+    return _page(request, "sign_up.html", {
+        "void": void, "offer": accepted, "form": form, "blocked": blocked,
+        "missing": letting.what_is_missing(void) if not blocked else [],
+        "show_same_person": bool(form.duplicate or form["use_existing"].value()),
+    })
+
+
+# --- The CORE lettings log --------------------------------------------------------------------
+
+
+def reporting_year(today: date) -> tuple[date, date]:
+    """The reporting year (1 April to 31 March) that `today` falls in."""
+    first = today.year if today.month >= 4 else today.year - 1
+    return date(first, 4, 1), date(first + 1, 3, 31)
+
+
+def _scoped_lettings(user, queryset):
+    if not user.has_perm("housing.view_all_patches"):
+        queryset = queryset.filter(void__property__patch__in=user.patches.all())
+    return queryset
+
+
+def _period(request) -> PeriodForm:
+    start, end = reporting_year(timezone.localdate())
+    if "start" in request.GET or "end" in request.GET:
+        return PeriodForm(request.GET)
+    return PeriodForm({"start": start.isoformat(), "end": end.isoformat()})
+
+
+@require_GET
+def core_log(request):
+    require_perm(request.user, LOG_PERM)
+    form = _period(request)
+    page, rows = None, []
+    if form.is_valid():
+        logs = _scoped_lettings(request.user, core.lettings(
+            start=form.cleaned_data["start"], end=form.cleaned_data["end"]))
+        page = Paginator(logs, LIST_PAGE).get_page(request.GET.get("page"))
+        rows = [(log, core.row(log)) for log in page]
+    return _page(request, "core.html", {"form": form, "page_obj": page, "rows": rows,
+                                        "columns": core.COLUMNS})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+def core_csv(request):
+    require_perm(request.user, LOG_PERM)
+    form = _period(request)
+    if not form.is_valid():
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        return HttpResponse(f"Give the period as start=YYYY-MM-DD and end=YYYY-MM-DD. "
+                            f"{problems}\n", status=400, content_type="text/plain; charset=utf-8")
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    logs = _scoped_lettings(request.user, core.lettings(start=start, end=end))
+
+    def lines():
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # a byte order mark, so Excel reads the pound signs as UTF-8
+        yield writer.writerow(core.COLUMNS)
+        for cells in core.rows(logs.iterator(chunk_size=2000)):
+            yield writer.writerow(cells)
+
+    name = f"core-lettings-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv"
+    return StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+urlpatterns = [
+    path("<int:pk>/offers/new/", offer, name="offer"),
+    path("<int:pk>/offers/<int:offer_id>/outcome/", offer_outcome, name="offer_outcome"),
+    path("<int:pk>/sign-up/", sign_up, name="sign_up"),
+    path("lettings-log/", core_log, name="core"),
+    path("lettings-log.csv", core_csv, name="core_csv"),
+]
