@@ -16,8 +16,9 @@ from repairs.awaab_forms import RenamingForm
 from repairs.contractor_services import parse_quantity
 from tenancies.forms import DateInput
 from tenancies.models import Tenancy
+from voids import kpis
 from voids.models import ChecklistItem, SafetyCheck, VoidPeriod, VoidType
-from voids.queries import AGE_BANDS, OPEN_STAGES
+from voids.queries import OPEN_STAGES
 
 
 def _date_field(label: str, *, missing: str, help_text: str = "") -> forms.DateField:
@@ -41,8 +42,8 @@ class WorklistFilterForm(forms.Form):
         label="Void type", required=False,
         choices=[("", "All void types"), *VoidType.choices, ("none", "Not inspected yet")])
     age = forms.ChoiceField(label="Days void", required=False,
-                            choices=[("", "Any age"), *((key, label) for key, (label, _f, _l)
-                                                        in AGE_BANDS.items())])
+                            choices=[("", "Any age"),
+                                     *((band.key, band.label) for band in kpis.BANDS)])
 
     def __init__(self, *args, patches, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ their own page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from housing.access import get_object_for_user, scope_for_user
 from housing.models import Patch, User
 from repairs.models import Contract, Contractor, WorkOrder
-from voids import rentloss, services
+from voids import kpis, rentloss, services
 from voids.models import Stage, VoidPeriod
 from voids.works import INSPECTABLE, READYABLE
 
@@ -29,15 +29,6 @@ COUNCIL_TAX = "voids.view_occupancychange"
 VIEW_ORDER = "repairs.view_workorder"
 
 OPEN_STAGES = [stage for stage in Stage if stage != Stage.LET]
-
-# Days void, both ends included: (label, first day, last day or None).
-AGE_BANDS = {
-    "0-7": ("0 to 7 days", 0, 7),
-    "8-14": ("8 to 14 days", 8, 14),
-    "15-28": ("15 to 28 days", 15, 28),
-    "29-56": ("29 to 56 days", 29, 56),
-    "57+": ("57 days or more", 57, None),
-}
 
 STAGE_COLOURS = {Stage.KEYS_IN: "orange", Stage.INSPECTION: "blue", Stage.WORKS: "purple",
                  Stage.READY: "green", Stage.OFFERED: "teal", Stage.LET: "grey"}
@@ -91,12 +82,8 @@ def worklist(user: User, *, today: date, stage: str = "", patch: Patch | None = 
         voids = voids.filter(void_type="")
     elif void_type:
         voids = voids.filter(void_type=void_type)
-    if age in AGE_BANDS:
-        # Void for n days: the first void day was n - 1 days before today.
-        _label, first, last = AGE_BANDS[age]
-        voids = voids.filter(start_date__lte=today - timedelta(days=max(first - 1, 0)))
-        if last is not None:
-            voids = voids.filter(start_date__gte=today - timedelta(days=last - 1))
+    if age in kpis.BAND_KEYS:  # the same bands as the KPI page's
+        voids = voids.annotate(band=kpis.band_of(today)).filter(band=age)
     return voids.order_by("start_date", "pk")
 
 
