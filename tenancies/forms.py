@@ -16,6 +16,7 @@ from housing.services import create_person
 from housing.validators import validate_phone
 from tenancies import services
 from tenancies.models import Tenancy, TenancyMember
+from voids.letting import split_name
 
 TENANT, HOUSEHOLD = TenancyMember.Role.TENANT, TenancyMember.Role.HOUSEHOLD
 
@@ -473,7 +474,9 @@ def available_actions(user, tenancy: Tenancy, *, today) -> list[tuple[str, str]]
 
 class SignUpForm(forms.Form):
     """The tenancy, its lead tenant and an optional joint tenant: two sets of person fields,
-    because a tenancy has at most two tenants. Both people are new person records."""
+    because a tenancy has at most two tenants. Each is a new person record unless someone with
+    the same name and date of birth is already recorded (`person_for`). For a void, `offer` is
+    its accepted offer: the lead tenant's name is prefilled from it."""
 
     TENANTS = (("lead", "lead tenant"), ("joint", "joint tenant"))
 
@@ -490,10 +493,10 @@ class SignUpForm(forms.Form):
         super().__init__(*args, **kwargs)
         for prefix, who in self.TENANTS:
             self.fields.update(self._person_fields(prefix, who, required=prefix == "lead"))
-        if offer is not None:  # the applicant who accepted the void's offer
-            first, _, last = offer.applicant_name.strip().rpartition(" ")
-            self.fields["lead_first_name"].initial = first or last
-            self.fields["lead_last_name"].initial = last if first else ""
+        if offer is not None:  # the applicant who accepted the void's offer: the officer checks
+            title, first, last = split_name(offer.applicant_name)  # "Mrs Grace Okafor"
+            for name, value in (("title", title), ("first_name", first), ("last_name", last)):
+                self.fields[f"lead_{name}"].initial = value
 
     @staticmethod
     def _person_fields(prefix: str, who: str, *, required: bool) -> dict:

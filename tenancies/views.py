@@ -15,7 +15,7 @@ from rents.casework import tenancy_case
 from rents.queries import account_summary, rent_account_for_tenancy
 from tenancies.forms import ACTIONS, SignUpForm, available_actions
 from tenancies.models import Tenancy, TenancyMember
-from voids.services import letting_state
+from voids.services import day, letting_state
 
 
 def _tenancy_queryset():
@@ -127,9 +127,11 @@ def sign_up(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            message = f"Tenancy {tenancy.reference} signed up: {home} is let."
+            message = (f"Tenancy {tenancy.reference} signed up: {home} is let from "
+                       f"{day(tenancy.start_date)}. Rent is charged from that day.")
             if context["void"] is not None:
-                message += f" Void {context['void'].reference} is closed."
+                message += (f" Void {context['void'].reference} is closed and Council Tax is "
+                            f"told the home is let.")
             if form.existing:
                 names = " and ".join(person.full_name for person in form.existing)
                 message += (f" {names} {'was' if len(form.existing) == 1 else 'were'} already "

@@ -1,26 +1,24 @@
-"""Letting a void home: the offers made on it and the sign-up of the applicant who accepted.
+"""Letting a void home: the offers made on it and the applicants' answers.
 
 An offer is made only when the home is ready to let; it moves the void to "offered". A
 refused or withdrawn offer moves it back to "ready", so the next applicant can be offered it;
-every offer counts towards CORE's "times offered". The sign-up is one step: the new tenant's
-person record and tenancies.services.sign_up together (which checks the void, closes it, tells
-Council Tax, keeps the CORE record and starts the rent), all or nothing.
+every offer counts towards CORE's "times offered". Once an offer is accepted, the applicant is
+signed up on the one tenancy sign-up screen (tenancies.views.sign_up, reached from the void
+page): tenancies.services.sign_up checks the void, closes it, tells Council Tax, keeps the CORE
+record and starts the rent. `split_name` prefills that screen from the accepted offer.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from housing.models import Person, Property, User
-from housing.services import create_person
-from tenancies import services as tenancy_services
-from tenancies.models import Tenancy
+from housing.models import User
 from voids.models import Offer, Stage, VoidPeriod
-from voids.services import accepted_offer, day, lock, move, what_is_missing
+from voids.services import day, lock, move, what_is_missing
 
 Outcome = Offer.Outcome
 TITLES = ("mr", "mrs", "miss", "ms", "mx", "dr", "prof", "rev", "sir", "dame", "lady", "lord")
@@ -70,16 +68,6 @@ def split_name(name: str) -> tuple[str, str, str]:
     if len(words) == 1:
         return title, words[0], ""
     return title, " ".join(words[:-1]), " ".join(words[-1:])
-
-
-def same_person(*, first_name: str, last_name: str, date_of_birth: date | None) -> Person | None:
-    """The person already recorded with this name and date of birth (the match
-    housing.services.create_person refuses to duplicate), if any."""
-    if not (first_name.strip() and last_name.strip() and date_of_birth):
-        return None
-    return (Person.objects.filter(first_name__iexact=first_name.strip(),
-                                  last_name__iexact=last_name.strip(),
-                                  date_of_birth=date_of_birth).order_by("pk").first())
 
 
 # --- Offers -----------------------------------------------------------------------------------
@@ -164,76 +152,3 @@ def record_outcome(*, void_id: int, offer_id: int, outcome: str, outcome_on: dat
         move(void, to=Stage.READY, on=outcome_on, by=by, at=at, note=reason,
              summary=f"{said}: ready to let again")
     return offer
-
-
-# --- Sign-up ----------------------------------------------------------------------------------
-
-
-_PERSON_FIELDS = {"mobile_phone": "phone", "home_phone": "phone"}
-
-
-@transaction.atomic
-def sign_up_from_offer(*, void_id: int, title: str = "", first_name: str, last_name: str,
-                       date_of_birth: date | None, phone: str = "", email: str = "",
-                       use_existing: bool = False, tenancy_type: str, start_date: date,
-                       fixed_term_end_date: date | None = None, by: User,
-                       at: datetime) -> Tenancy:
-    """Sign up the applicant who accepted the offer: their person record (or, with
-    `use_existing`, the one already recorded with the same name and date of birth) and the
-    tenancy, through tenancies.services.sign_up, which refuses what the void does not allow
-    (works open, a safety check missing, no accepted offer, a start before the void began)
-    and closes the void. A refusal anywhere leaves nothing saved, the person included."""
-    found = VoidPeriod.objects.filter(pk=void_id).values_list("property_id", flat=True).first()
-    if found is None:
-        raise ValidationError("That void does not exist.")
-    # The home first, then the void: the order tenancies.services.sign_up locks them in.
-    Property.objects.select_for_update().get(pk=found)
-    void = lock(void_id)
-    if not void.is_open:
-        raise ValidationError(f"Void {void.reference} was let from {day(void.let_date)}: the "
-                              f"home has its new tenancy.")
-    offer = accepted_offer(void)
-    if offer is None:
-        raise ValidationError(f"{void.property} cannot be let yet: record the offer and its "
-                              f"acceptance on void {void.reference} first.")
-    if start_date < void.start_date:
-        raise ValidationError({"start_date": f"The tenancy cannot start before the void began "
-                                             f"({day(void.start_date)})."})
-    if start_date < offer.offered_on:
-        raise ValidationError({"start_date": f"The tenancy cannot start before the offer was "
-                                             f"made ({day(offer.offered_on)})."})
-    if use_existing:
-        person = same_person(first_name=first_name, last_name=last_name,
-                             date_of_birth=date_of_birth)
-        if person is None:
-            raise ValidationError(
-                f"No one called {first_name} {last_name} born "
-                f"{day(date_of_birth) if date_of_birth else '(no date of birth)'} is recorded: "
-                f"untick \"this is the same person\" to add them.")
-    else:
-        phone = " ".join((phone or "").split())
-        mobile = phone.replace(" ", "").startswith(("07", "+447"))
-        try:
-            person = create_person(
-                title=title, first_name=first_name, last_name=last_name,
-                date_of_birth=date_of_birth, email=email or "",
-                mobile_phone=phone if mobile else "", home_phone="" if mobile else phone,
-                by=by, at=at)
-        except ValidationError as error:
-            raise _renamed(error) from None
-    return tenancy_services.sign_up(
-        property_id=void.property_id, tenancy_type=tenancy_type, start_date=start_date,
-        tenant_ids=[person.pk], fixed_term_end_date=fixed_term_end_date, by=by, at=at)
-
-
-def _renamed(error: ValidationError) -> ValidationError:
-    """create_person's refusals keyed by the sign-up form's field names."""
-    if not hasattr(error, "error_dict"):
-        return error
-    keyed: dict[str, list] = {}
-    for name, messages in error.message_dict.items():
-        keyed.setdefault(_PERSON_FIELDS.get(name, name), []).extend(messages)
-    keyed.setdefault(NON_FIELD_ERRORS, [])
-    if not keyed[NON_FIELD_ERRORS]:
-        del keyed[NON_FIELD_ERRORS]
-    return ValidationError(keyed)

@@ -1,6 +1,7 @@
-"""Forms for letting a void home (an offer, its answer, the sign-up) and for the Council Tax and
-CORE lists' dates. Each parses what was typed and hands it to one service in voids.letting,
-whose refusals come back next to the field they are about."""
+"""Forms for letting a void home (an offer and its answer) and for the Council Tax and CORE
+lists' dates. Each parses what was typed and hands it to one service in voids.letting, whose
+refusals come back next to the field they are about. The sign-up of the applicant who accepted
+is the tenancy sign-up's form (tenancies.forms.SignUpForm)."""
 
 from datetime import date
 
@@ -8,10 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from housing.forms_register import ServiceForm
-from housing.validators import validate_phone
 from tenancies.forms import DateInput
-from tenancies.models import Tenancy
-from tenancies.services import add_months
 from voids.models import Offer
 
 
@@ -69,82 +67,6 @@ class OutcomeForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = [(value, label) for value, label in OUTCOME_LABELS.items()
                                           if value != offer.outcome]
-
-
-class SignUpForm(ServiceForm):
-    """The new tenant (prefilled from the accepted offer's applicant name) and the tenancy."""
-
-    title = _text("Title (optional)", max_length=20, required=False, width=5,
-                  help_text="For example, Mrs, Mr, Mx or Dr.")
-    first_name = _text("First name", missing="Enter the tenant's first name.", max_length=80)
-    last_name = _text("Last name", missing="Enter the tenant's last name.", max_length=80)
-    date_of_birth = _date_field("Date of birth", missing="Enter the tenant's date of birth.")
-    phone = forms.CharField(
-        label="Phone number (optional)", required=False, max_length=20,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off",
-                                      "class": "govuk-input--width-20"}),
-        error_messages={"max_length": "Enter the phone number in 20 characters or fewer."})
-    email = forms.EmailField(
-        label="Email address (optional)", required=False,
-        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        error_messages={"invalid": "Enter the tenant's email address in the right format, "
-                                   "like name@example.com."})
-    use_existing = forms.BooleanField(
-        label="This is the same person: use their record", required=False,
-        help_text="Their contact details stay as recorded; change them on their record "
-                  "afterwards.")
-    tenancy_type = forms.ChoiceField(
-        label="Type of tenancy", choices=Tenancy.TenancyType.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Select the type of tenancy."})
-    start_date = _date_field("Start date", missing="Enter the date the tenancy starts.",
-                             help_text="Rent is charged from this date. It cannot be before "
-                                       "the home became void.")
-    fixed_term_end_date = _date_field(
-        "End of the fixed term", missing="", required=False,
-        help_text="Flexible tenancies only: the last day of the fixed term.")
-
-    def __init__(self, *args, today: date, **kwargs):
-        self.today = today
-        self.duplicate = None  # the person already recorded, once a sign-up finds them
-        super().__init__(*args, **kwargs)
-
-    def person_fields(self) -> list:
-        return [self[name] for name in ("title", "first_name", "last_name", "date_of_birth",
-                                        "phone", "email")]
-
-    def tenancy_fields(self) -> list:
-        return [self[name] for name in ("tenancy_type", "start_date", "fixed_term_end_date")]
-
-    def clean_phone(self) -> str:
-        phone = " ".join(self.cleaned_data.get("phone", "").split())
-        if phone:
-            try:
-                validate_phone(phone)
-            except ValidationError:
-                raise ValidationError("Enter the phone number as a UK number, like 07700 900982 "
-                                      "or 01392 265000.") from None
-        return phone
-
-    def clean(self):
-        data = super().clean()
-        born, start = data.get("date_of_birth"), data.get("start_date")
-        if born and born >= self.today:
-            self.add_error("date_of_birth", "The date of birth must be in the past.")
-        elif born and start and add_months(born, 16 * 12) > start:
-            # Most likely a mistyped year: nobody under 16 can hold a tenancy.
-            self.add_error("date_of_birth", "Check the date of birth: the tenant would be under "
-                                            "16 when the tenancy starts.")
-        end = data.get("fixed_term_end_date")
-        if data.get("tenancy_type") == Tenancy.TenancyType.FLEXIBLE:
-            if not end and "fixed_term_end_date" not in self.errors:
-                self.add_error("fixed_term_end_date",
-                               "Enter the end of the fixed term: a flexible tenancy needs one.")
-            elif end and start and end <= start:
-                self.add_error("fixed_term_end_date",
-                               "The end of the fixed term must be after the start date.")
-        else:
-            data["fixed_term_end_date"] = None
-        return data
 
 
 class SinceForm(forms.Form):

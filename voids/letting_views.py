@@ -1,11 +1,11 @@
-"""Letting a void home: record an offer, its answer, and the sign-up of the applicant who
-accepted (one screen: the new tenant and the tenancy together); and the CORE lettings log
-(a list for a period and its CSV).
+"""Letting a void home: record an offer and its answer; and the CORE lettings log (a list for a
+period and its CSV). The applicant who accepted is signed up on the one tenancy sign-up screen
+(/tenancies/sign-up/?property=<id>, tenancies.views.sign_up), linked from the void page.
 
 Who may do what: offers and answers need voids.manage_void (Lettings and Voids Officers, Team
-Leaders, administrators); the sign-up needs voids.manage_void and tenancies.sign_up_tenancy;
-the lettings log needs voids.view_lettinglog. Other roles get a 403; a void off the user's
-patches is a 404 (every role that lets homes today sees all patches, but a patch-scoped one works).
+Leaders, administrators); the lettings log needs voids.view_lettinglog. Other roles get a 403;
+a void off the user's patches is a 404 (every role that lets homes today sees all patches, but
+a patch-scoped one works).
 """
 
 import csv
@@ -16,20 +16,17 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.access import get_object_for_user, require_perm
 from voids import core, letting
-from voids.letting_forms import OfferForm, OutcomeForm, PeriodForm, SignUpForm
+from voids.letting_forms import OfferForm, OutcomeForm, PeriodForm
 from voids.models import Offer, VoidPeriod
-from voids.services import day
 
 VIEW_PERM = "voids.view_voidperiod"
 MANAGE_PERM = "voids.manage_void"
-SIGN_UP_PERM = "tenancies.sign_up_tenancy"
 LOG_PERM = "voids.view_lettinglog"
 LIST_PAGE = 50
 
@@ -103,53 +100,6 @@ def offer_outcome(request, pk: int, offer_id: int):
         "blocked": "" if form.errors else letting.outcome_refusal(void, answered)})
 
 
-def _sign_up_refusal(void: VoidPeriod, accepted: Offer | None) -> str:
-    if not void.is_open:
-        return (f"Void {void.reference} was let from {day(void.let_date)}: the home has its "
-                f"new tenancy.")
-    if accepted is None:
-        return ("No offer on this home has been accepted. Record the offer and the applicant's "
-                "acceptance first: the sign-up starts from the accepted offer.")
-    return ""
-
-
-@require_http_methods(["GET", "POST"])
-def sign_up(request, pk: int):
-    void = _void(request, pk, VIEW_PERM, MANAGE_PERM, SIGN_UP_PERM)
-    now = timezone.now()
-    today = timezone.localdate(now)
-    accepted = letting.accepted_offer(void)
-    blocked = _sign_up_refusal(void, accepted)
-    initial = {"start_date": today}
-    if accepted is not None:
-        title, first, last = letting.split_name(accepted.applicant_name)
-        initial.update(title=title, first_name=first, last_name=last)
-    form = SignUpForm(request.POST if request.method == "POST" and not blocked else None,
-                      initial=initial, today=today)
-    if request.method == "POST" and not blocked and form.is_valid():
-        data = form.cleaned_data
-        try:
-            tenancy = letting.sign_up_from_offer(void_id=void.pk, by=request.user, at=now,
-                                                 **data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            form.duplicate = (None if data["use_existing"] else letting.same_person(
-                first_name=data["first_name"], last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"]))
-        else:
-            link = reverse("tenancies:detail", args=[tenancy.pk])
-            messages.success(request, format_html(
-                'Tenancy <a class="govuk-notification-banner__link" href="{}">{}</a> signed up: '
-                "{} is let from {}. Rent is charged from that day.",
-                link, tenancy.reference, void.property, day(tenancy.start_date)))
-            return redirect("voids:detail", pk=void.pk)
-    return _page(request, "sign_up.html", {
-        "void": void, "offer": accepted, "form": form, "blocked": blocked,
-        "missing": letting.what_is_missing(void) if not blocked else [],
-        "show_same_person": bool(form.duplicate or form["use_existing"].value()),
-    })
-
-
 # --- The CORE lettings log --------------------------------------------------------------------
 
 
@@ -217,7 +167,6 @@ def core_csv(request):
 urlpatterns = [
     path("<int:pk>/offers/new/", offer, name="offer"),
     path("<int:pk>/offers/<int:offer_id>/outcome/", offer_outcome, name="offer_outcome"),
-    path("<int:pk>/sign-up/", sign_up, name="sign_up"),
     path("lettings-log/", core_log, name="core"),
     path("lettings-log.csv", core_csv, name="core_csv"),
 ]

@@ -203,15 +203,20 @@ def check_letting(*, home: Property, start_date: date) -> VoidPeriod | None:
     if void is None:
         return None
     if start_date < void.start_date:
-        raise ValidationError(
-            f"The tenancy cannot start before the void began ({day(void.start_date)}).")
+        raise ValidationError({"start_date": (
+            f"The tenancy cannot start before the void began ({day(void.start_date)}).")})
     problems = what_is_missing(void)
     if problems:
         raise ValidationError([f"{home} cannot be let yet.", *problems])
-    if accepted_offer(void) is None:
+    offer = accepted_offer(void)
+    if offer is None:
         raise ValidationError(
             f"{home} cannot be let yet: record the offer and its acceptance on void "
             f"{void.reference} first.")
+    if start_date < offer.offered_on:
+        raise ValidationError({"start_date": (
+            f"The tenancy cannot start before the home was offered to "
+            f"{offer.applicant_name} ({day(offer.offered_on)}).")})
     return void
 
 

@@ -161,8 +161,12 @@ def test_council_tax_cannot_act_on_a_void(client_for, council_tax, let_again):
     client = client_for(council_tax)
     for name, args in [("detail", [void.pk]), ("record", []), ("inspect", [void.pk]),
                        ("safety_check", [void.pk]), ("ready", [void.pk]), ("offer", [void.pk]),
-                       ("offer_outcome", [void.pk, made.pk]), ("sign_up", [void.pk]),
-                       ("kpis", []), ("core", []), ("core_csv", [])]:
+                       ("offer_outcome", [void.pk, made.pk]), ("kpis", []), ("core", []),
+                       ("core_csv", [])]:
         path = reverse(f"voids:{name}", args=args)
         assert client.get(path).status_code == 403, path
         assert client.post(path, {}).status_code in (403, 405), path
+    # Nor can they let it: the one sign-up screen is the tenancy sign-up's.
+    path = reverse("tenancies:sign-up") + f"?property={void.property_id}"
+    assert client.get(path).status_code == 403
+    assert client.post(path, {}).status_code == 403

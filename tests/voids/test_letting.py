@@ -1,6 +1,7 @@
-"""Letting a void home through voids.letting: offers only when ready to let, answers (a refusal
-needs its reason; refused or withdrawn puts the home back to ready), and the sign-up from the
-accepted offer, which closes the void, starts the rent, tells Council Tax and keeps the CORE
+"""Letting a void home: offers only when ready to let, answers (a refusal needs its reason;
+refused or withdrawn puts the home back to ready), and the letting itself through
+tenancies.services.sign_up, the service behind the one sign-up screen (its page is tested in
+test_letting_views.py): it closes the void, starts the rent, tells Council Tax and keeps the CORE
 record, or refuses and leaves nothing saved."""
 
 from datetime import date
@@ -8,15 +9,16 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from housing.models import Person
+from housing.models import Person, Property
 from rents.models import RentAccount, Transaction
 from rents.services import post_rent_run, rent_week_for
 from repairs import services as repair_services
 from repairs.models import Priority, Trade
-from tenancies.models import Tenancy
-from tests.housing.factories import PersonFactory
+from tenancies import services as tenancy_services
+from tenancies.models import Tenancy, TenancyEvent
+from tests.housing.factories import PersonFactory, PropertyFactory
 from tests.voids.conftest import AT, ENDED, RENT_PENCE, SERVICE_PENCE
-from voids import letting
+from voids import letting, services
 from voids.models import LettingLog, OccupancyChange, Offer, SafetyCheck, Stage, VoidPeriod
 from voids.services import relet_days
 
@@ -41,11 +43,19 @@ def accepted(void, by, **kwargs) -> Offer:
     return answer(void, offer(void, by, **kwargs), by, "accepted")
 
 
-def sign(void, by, **changes) -> Tenancy:
-    arguments = {"title": "Mrs", "first_name": "Jane", "last_name": "Smith",
-                 "date_of_birth": BORN, "phone": "07700 900982", "email": "jane@example.com",
-                 "tenancy_type": "introductory", "start_date": START, **changes}
-    return letting.sign_up_from_offer(void_id=void.pk, by=by, at=AT, **arguments)
+def sign(void, by, *, tenants=None, **changes) -> Tenancy:
+    """Let the void through tenancies.services.sign_up, the service the one sign-up screen
+    (/tenancies/sign-up/?property=<id>) calls: to a new person record for Mrs Jane Smith (a
+    title or name in `changes` changes it), or to `tenants`. The rest of `changes` goes to the
+    service."""
+    person = {name: changes.pop(name, value) for name, value in (
+        ("title", "Mrs"), ("first_name", "Jane"), ("last_name", "Smith"), ("date_of_birth", BORN))}
+    if tenants is None:
+        tenants = [PersonFactory(**person)]
+    arguments = {"tenancy_type": "introductory", "start_date": START, **changes}
+    return tenancy_services.sign_up(property_id=void.property_id,
+                                    tenant_ids=[tenant.pk for tenant in tenants], by=by, at=AT,
+                                    **arguments)
 
 
 def messages(error: ValidationError) -> list[str]:
@@ -187,10 +197,12 @@ def test_an_offer_of_another_void_is_refused(void, make_ready, lettings_officer,
                                outcome_on=ACCEPTED, by=lettings_officer, at=AT)
 
 
-# --- Sign-up ----------------------------------------------------------------------------------
+# --- Sign-up: tenancies.services.sign_up lets the void ---------------------------------------
 
 
 def test_split_name():
+    """The accepted offer's name, as the sign-up screen prefills the lead tenant from it."""
+    assert letting.split_name("Mrs Grace Okafor") == ("Mrs", "Grace", "Okafor")
     assert letting.split_name("Mrs Jane Ann Smith") == ("Mrs", "Jane Ann", "Smith")
     assert letting.split_name("  jane   smith ") == ("", "jane", "smith")
     assert letting.split_name("Dr. Okafor") == ("Dr", "Okafor", "")
@@ -211,27 +223,29 @@ def test_the_sign_up_closes_the_void_starts_the_rent_and_tells_council_tax(
         void, make_ready, lettings_officer):
     make_ready(void)
     accepted(void, lettings_officer)
-    people = Person.objects.count()
-    tenancy = sign(void, lettings_officer)
+    jane = PersonFactory(title="Mrs", first_name="Jane", last_name="Smith", date_of_birth=BORN)
+    tenancy = sign(void, lettings_officer, tenants=[jane])
 
-    # The new tenant and the tenancy.
-    assert Person.objects.count() == people + 1
-    tenant = tenancy.members.get().person
-    assert (tenant.title, tenant.first_name, tenant.last_name, tenant.date_of_birth,
-            tenant.mobile_phone, tenant.email) == ("Mrs", "Jane", "Smith", BORN, "07700 900982",
-                                                   "jane@example.com")
-    assert (tenancy.tenancy_type, tenancy.start_date) == ("introductory", START)
+    # The tenancy, its tenant and its sign-up event; the home is rented again.
+    assert (tenancy.tenancy_type, tenancy.start_date, tenancy.end_date) == (
+        "introductory", START, None)
+    assert list(tenancy.members.values_list("person", "role", "start_date")) == [
+        (jane.pk, "tenant", START)]
+    assert list(tenancy.events.values_list("kind", flat=True)) == [TenancyEvent.Kind.SIGN_UP]
+    assert Property.objects.get(pk=void.property_id).tenure == Property.Tenure.RENTED
 
     # The void is closed: let from the start, relet days from the old tenancy's end.
     void.refresh_from_db()
     assert (void.stage, void.let_date, void.new_tenancy) == (Stage.LET, START, tenancy)
     assert relet_days(void) == (START - ENDED).days == 10
-    assert void.stages.order_by("-pk").first().summary == (
-        f"Let: tenancy {tenancy.reference} starts 9 December 2026")
+    last = void.stages.order_by("-pk").first()
+    assert (last.stage, last.on, last.summary, last.by) == (
+        Stage.LET, START, f"Let: tenancy {tenancy.reference} starts 9 December 2026",
+        lettings_officer)
 
     # Council Tax is told once, and the CORE record keeps the charges in force.
-    assert list(OccupancyChange.objects.filter(void=void).values_list("event", "date")) == [
-        ("void", date(2026, 11, 30)), ("let", START)]
+    assert list(OccupancyChange.objects.filter(void=void).order_by("date").values_list(
+        "event", "date")) == [("void", date(2026, 11, 30)), ("let", START)]
     log = LettingLog.objects.get()
     assert (log.void, log.tenancy, log.uprn, log.postcode, log.property_type, log.bedrooms,
             log.tenancy_type, log.start_date, log.weekly_rent_pence, log.weekly_service_pence,
@@ -250,19 +264,17 @@ def test_the_sign_up_closes_the_void_starts_the_rent_and_tells_council_tax(
         ("cleaning", 357, date(2026, 12, 7)), ("rent", 7143, date(2026, 12, 7))]
 
 
-def test_the_sign_up_can_use_the_person_already_recorded(void, make_ready, lettings_officer):
+def test_a_let_void_cannot_be_let_again(void, make_ready, lettings_officer):
     make_ready(void)
     accepted(void, lettings_officer)
-    known = PersonFactory(first_name="Jane", last_name="Smith", date_of_birth=BORN)
+    first = sign(void, lettings_officer)
     with pytest.raises(ValidationError) as error:
-        sign(void, lettings_officer)
-    assert messages(error) == [
-        "Jane Smith, born 17 May 1990, is already recorded. Choose them instead of adding "
-        "them again."]
-    assert not Tenancy.objects.filter(start_date=START).exists()
-    tenancy = sign(void, lettings_officer, use_existing=True, first_name="JANE")
-    assert tenancy.members.get().person == known
-    assert Person.objects.filter(last_name="Smith").count() == 1
+        sign(void, lettings_officer, first_name="Bob", start_date=date(2026, 12, 14))
+    assert messages(error) == ["4 Orchard Close, EX2 4QR is rented, not void: only a void or "
+                               "new home can be let."]
+    assert list(Tenancy.objects.filter(start_date__gte=START)) == [first]
+    assert LettingLog.objects.count() == 1
+    assert OccupancyChange.objects.filter(event="let").count() == 1
 
 
 def _open_works(void, by, contractor):
@@ -278,14 +290,23 @@ def _open_works(void, by, contractor):
     return order
 
 
-def _nothing_saved(void, people: int) -> None:
+def _refused(void, by, **changes) -> list[str]:
+    """Sign up a tenant recorded beforehand, expecting a refusal: its messages. Nothing is
+    saved: no tenancy, the void still open at its stage, no CORE record, Council Tax not told
+    of a let, no rent account, the home still void, and no person record made."""
+    tenant = PersonFactory(first_name="Jane", last_name="Smith", date_of_birth=BORN)
+    stage, people = VoidPeriod.objects.get(pk=void.pk).stage, Person.objects.count()
+    with pytest.raises(ValidationError) as error:
+        sign(void, by, tenants=[tenant], **changes)
     assert Person.objects.count() == people
-    assert not Tenancy.objects.filter(start_date__gte=date(2026, 11, 30)).exists()
+    assert not Tenancy.objects.filter(start_date__gte=date(2026, 11, 1)).exists()
     void.refresh_from_db()
-    assert void.stage == Stage.OFFERED and void.let_date is None and void.new_tenancy is None
+    assert (void.stage, void.let_date, void.new_tenancy) == (stage, None, None)
     assert not LettingLog.objects.exists()
     assert not OccupancyChange.objects.filter(event="let").exists()
-    assert not RentAccount.objects.filter(opened_on__gte=date(2026, 11, 30)).exists()
+    assert not RentAccount.objects.filter(opened_on__gte=date(2026, 11, 1)).exists()
+    assert Property.objects.get(pk=void.property_id).tenure == Property.Tenure.VOID
+    return messages(error)
 
 
 def test_the_sign_up_is_refused_while_works_are_open(void, make_ready, lettings_officer,
@@ -293,59 +314,63 @@ def test_the_sign_up_is_refused_while_works_are_open(void, make_ready, lettings_
     make_ready(void)
     accepted(void, lettings_officer)
     order = _open_works(void, lettings_officer, voids_contractor)
-    people = Person.objects.count()
-    with pytest.raises(ValidationError) as error:
-        sign(void, lettings_officer)
-    assert messages(error) == [
+    assert _refused(void, lettings_officer) == [
         "4 Orchard Close, EX2 4QR cannot be let yet.",
         f"Works orders still open: {order.reference} ({order.get_status_display().lower()})."]
-    _nothing_saved(void, people)
 
 
 def test_the_sign_up_is_refused_with_a_safety_check_missing(void, make_ready, lettings_officer):
     make_ready(void)
     accepted(void, lettings_officer)
     SafetyCheck.objects.filter(void=void, kind="gas").delete()
-    people = Person.objects.count()
-    with pytest.raises(ValidationError) as error:
-        sign(void, lettings_officer)
-    assert messages(error) == ["4 Orchard Close, EX2 4QR cannot be let yet.",
-                               "No gas safety check is recorded in this void."]
-    _nothing_saved(void, people)
+    assert _refused(void, lettings_officer) == [
+        "4 Orchard Close, EX2 4QR cannot be let yet.",
+        "No gas safety check is recorded in this void."]
 
 
 def test_the_sign_up_is_refused_without_an_accepted_offer(void, make_ready, lettings_officer):
     make_ready(void)
     offer(void, lettings_officer)  # still waiting for an answer
-    people = Person.objects.count()
-    with pytest.raises(ValidationError) as error:
-        sign(void, lettings_officer)
-    assert messages(error) == [
+    assert _refused(void, lettings_officer) == [
         f"4 Orchard Close, EX2 4QR cannot be let yet: record the offer and its acceptance on "
         f"void {void.reference} first."]
-    _nothing_saved(void, people)
 
 
-def test_the_sign_up_is_refused_before_the_void_began(void, make_ready, lettings_officer):
+@pytest.fixture
+def new_build_void(north, make_ready, lettings_officer):
+    """A new home recorded void from Tuesday 1 December 2026 (no tenancy before it), ready to
+    let and its offer accepted."""
+    home = PropertyFactory(patch=north, address_line_1="21 Quay Hill", postcode="EX2 4AN")
+    void = services.record_void(property_id=home.pk, start_date=date(2026, 12, 1),
+                                reason="new_build", by=lettings_officer, at=AT)
+    make_ready(void, on=date(2026, 12, 2))
+    accepted(void, lettings_officer)
+    return void
+
+
+def test_the_sign_up_is_refused_before_the_void_began(new_build_void, lettings_officer):
+    assert _refused(new_build_void, lettings_officer, start_date=date(2026, 11, 30)) == [
+        "The tenancy cannot start before the void began (1 December 2026)."]
+    tenancy = sign(new_build_void, lettings_officer, start_date=date(2026, 12, 7))
+    new_build_void.refresh_from_db()
+    assert (new_build_void.let_date, new_build_void.new_tenancy) == (date(2026, 12, 7), tenancy)
+    assert relet_days(new_build_void) == 7  # 1 to 7 December
+
+
+def test_the_sign_up_is_refused_before_the_home_was_offered(new_build_void, lettings_officer):
+    # Offered on Thursday 3 December: a tenancy from the day before is a typing mistake.
+    assert _refused(new_build_void, lettings_officer, start_date=date(2026, 12, 2)) == [
+        "The tenancy cannot start before the home was offered to Mrs Jane Smith "
+        "(3 December 2026)."]
+    assert not Tenancy.objects.filter(property_id=new_build_void.property_id).exists()
+
+
+def test_the_sign_up_is_refused_while_the_old_tenancy_ran(void, make_ready, lettings_officer):
+    """The void of an ended tenancy began the day after its end: a start on or before that day
+    meets the old tenancy first."""
     make_ready(void)
     accepted(void, lettings_officer)
-    people = Person.objects.count()
-    with pytest.raises(ValidationError) as error:
-        sign(void, lettings_officer, start_date=date(2026, 11, 29))
-    assert error.value.message_dict == {"start_date": [
-        "The tenancy cannot start before the void began (30 November 2026)."]}
-    _nothing_saved(void, people)
-
-
-def test_a_refusal_by_the_tenancy_sign_up_rolls_back_the_new_person(void, make_ready,
-                                                                    lettings_officer):
-    """The person is created first; tenancies.services.sign_up refuses a flexible tenancy
-    without its fixed term: the person goes too."""
-    make_ready(void)
-    accepted(void, lettings_officer)
-    people = Person.objects.count()
-    with pytest.raises(ValidationError) as error:
-        sign(void, lettings_officer, tenancy_type="flexible")
-    assert messages(error) == ["A flexible tenancy needs the end date of its fixed term."]
-    _nothing_saved(void, people)
-
+    old = void.previous_tenancy
+    assert _refused(void, lettings_officer, start_date=ENDED) == [
+        f"4 Orchard Close, EX2 4QR already has tenancy {old.reference} on 29 November 2026. "
+        f"The new tenancy must start after it ends."]
