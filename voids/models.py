@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Func, Q
 
 from repairs.models import Priority
+from tenancies.models import Tenancy
 
 
 class DateRange(Func):
@@ -62,18 +63,14 @@ class ChecklistItem(models.Model):
 
 
 class VoidPeriod(models.Model):
-    class VacancyReason(models.TextChoices):
-        # The tenancy end reasons (tenancies.Tenancy.EndReason) plus homes void for another
-        # reason: CORE asks why the home was vacant.
-        NOTICE = "notice", "Tenant's notice"
-        DEATH = "death", "Death"
-        EVICTION = "eviction", "Eviction"
-        ABANDONMENT = "abandonment", "Abandonment"
-        TRANSFER = "transfer", "Transfer"
-        MUTUAL_EXCHANGE = "mutual_exchange", "Mutual exchange"
-        ASSIGNMENT = "assignment", "Assignment"
-        NEW_BUILD = "new_build", "New build or acquired home"
-        OTHER = "other", "Other"
+    # Why the home was empty, as CORE asks: the tenancy's end reason (every one but a Right to
+    # Buy sale, which opens no void), or another reason for a void recorded by hand.
+    VacancyReason = models.TextChoices("VacancyReason", [
+        *((reason.name, (reason.value, reason.label)) for reason in Tenancy.EndReason
+          if reason != Tenancy.EndReason.RIGHT_TO_BUY),
+        ("NEW_BUILD", ("new_build", "New build or acquired home")),
+        ("OTHER", ("other", "Other")),
+    ])
 
     reference = models.CharField(max_length=12, unique=True)
     property = models.ForeignKey("housing.Property", on_delete=models.PROTECT,
