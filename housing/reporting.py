@@ -4,11 +4,12 @@ repairs.reports)."""
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.files.base import ContentFile
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from housing.models import BackgroundJob
@@ -31,6 +32,37 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return f"'{value}"
     return "" if value is None else value
+
+
+def reporting_year_start(today: date) -> date:
+    """1 April of the reporting year (April to March, as the TSMs are) that `today` is in."""
+    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+
+
+class _Echo:
+    """A file for csv.writer that hands each line back instead of keeping it."""
+
+    def write(self, value):
+        return value
+
+
+def stream_csv(header: list[str], rows: Iterable[Iterable], *, filename: str,
+               bom: bool = False) -> StreamingHttpResponse:
+    """A CSV download written a row at a time as `rows` yields them (a query's iterator), each
+    cell made safe for spreadsheets. `bom`: start with a byte order mark, so Excel reads the
+    file as UTF-8 (for people; a program fetching the file wants none)."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        if bom:
+            yield "\ufeff"
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([safe_cell(value) for value in row])
+
+    return StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition":
+                                          f'attachment; filename="{filename}"'})
 
 
 def csv_bytes(result: Result) -> bytes:

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.jobs import start_job
 from housing.models import BackgroundJob
-from housing.reporting import csv_download
+from housing.reporting import csv_download, reporting_year_start
 from rents.report_views import ReportForm
-from repairs.reports import KINDS, REPORTS, check_parameters, may_run, reporting_year_start
+from repairs.reports import KINDS, REPORTS, check_parameters, may_run
 
 
 def _report_for(user, slug: str):

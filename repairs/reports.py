@@ -112,11 +112,6 @@ def reports_for(user: User) -> list[Report]:
 
 # --- Checking what was asked for ------------------------------------------------------------
 
-def reporting_year_start(today: date) -> date:
-    """1 April of the reporting year (April to March, as the TSMs are) that `today` is in."""
-    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
-
-
 def check_parameters(slug: str, dates: dict[str, date], *, today: date) -> None:
     """Refuse dates a report cannot use, keyed by the date's name."""
     if "start" not in dates:

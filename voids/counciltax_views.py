@@ -9,18 +9,17 @@ Team Leaders, administrators); anyone else gets a 403, and an anonymous visitor 
 sign in, as for every page (the program signs in as its Council Tax user first).
 """
 
-import csv
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from housing.access import require_perm
-from housing.reporting import safe_cell
+from housing.reporting import stream_csv
 from voids.letting_forms import SinceForm
 from voids.models import OccupancyChange
 
@@ -62,11 +61,6 @@ def council_tax(request):
         "since": form.cleaned_data.get("since") if form.is_valid() else None})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 def council_tax_csv(request):
     """One row per change: UPRN, address, event ("Void from" or "Let from"), the date (ISO)
@@ -84,19 +78,11 @@ def council_tax_csv(request):
         "property__uprn", "property__address_line_1", "property__address_line_2",
         "property__town", "property__postcode", "event", "date", "recorded_at")
 
-    def lines():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(HEADER)
+    return stream_csv(HEADER, (
+        (uprn, address(line_1, line_2, town, postcode), _EVENTS.get(event, event),
+         on.isoformat(), timezone.localtime(recorded).isoformat(timespec="seconds"))
         for uprn, line_1, line_2, town, postcode, event, on, recorded in rows.iterator(
-                chunk_size=2000):
-            yield writer.writerow([safe_cell(value) for value in (
-                uprn, address(line_1, line_2, town, postcode), _EVENTS.get(event, event),
-                on.isoformat(), timezone.localtime(recorded).isoformat(timespec="seconds"))])
-
-    return StreamingHttpResponse(
-        lines(), content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition":
-                 f'attachment; filename="council-tax-changes-since-{since:%Y-%m-%d}.csv"'})
+            chunk_size=2000)), filename=f"council-tax-changes-since-{since:%Y-%m-%d}.csv")
 
 
 urlpatterns = [

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET
 
 from housing.access import require_perm
 from housing.money import pence_to_pounds
-from housing.reporting import Result, csv_bytes
+from housing.reporting import Result, csv_bytes, reporting_year_start
 from rents.statement_views import DatePartsForm
 from voids import kpis, services
 from voids.rentloss import rent_lost
@@ -97,7 +97,7 @@ def _period_form(request, form_class, *, today: date):
     year so far. Returns (form, (start, until) or None when something given is wrong)."""
     data = request.GET.copy()
     if not any(name in data for name in DATE_FIELDS):
-        start = kpis.reporting_year_start(today)
+        start = reporting_year_start(today)
         for name, day in (("start", start), ("end", today)):
             data.update({f"{name}_day": str(day.day), f"{name}_month": str(day.month),
                          f"{name}_year": str(day.year)})

@@ -60,11 +60,6 @@ TYPE_LABELS = dict(VOID_TYPES)
 # --- The period -------------------------------------------------------------------------------
 
 
-def reporting_year_start(today: date) -> date:
-    """1 April of the reporting year (April to March) that `today` is in."""
-    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
-
-
 def check_period(*, start: date, until: date, today: date) -> None:
     """Refuse a period the figures cannot cover, keyed by the form's date names."""
     errors = {}

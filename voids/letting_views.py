@@ -8,19 +8,19 @@ a void off the user's patches is a 404 (every role that lets homes today sees al
 a patch-scoped one works).
 """
 
-import csv
 from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.access import get_object_for_user, require_perm
+from housing.reporting import reporting_year_start, stream_csv
 from voids import core, letting
 from voids.letting_forms import OfferForm, OutcomeForm, PeriodForm
 from voids.models import Offer, VoidPeriod
@@ -105,8 +105,8 @@ def offer_outcome(request, pk: int, offer_id: int):
 
 def reporting_year(today: date) -> tuple[date, date]:
     """The reporting year (1 April to 31 March) that `today` falls in."""
-    first = today.year if today.month >= 4 else today.year - 1
-    return date(first, 4, 1), date(first + 1, 3, 31)
+    start = reporting_year_start(today)
+    return start, date(start.year + 1, 3, 31)
 
 
 def _scoped_lettings(user, queryset):
@@ -136,11 +136,6 @@ def core_log(request):
                                         "columns": core.COLUMNS})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 def core_csv(request):
     require_perm(request.user, LOG_PERM)
@@ -152,16 +147,8 @@ def core_csv(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     logs = _scoped_lettings(request.user, core.lettings(start=start, end=end))
 
-    def lines():
-        writer = csv.writer(_Echo())
-        yield "\ufeff"  # a byte order mark, so Excel reads the pound signs as UTF-8
-        yield writer.writerow(core.COLUMNS)
-        for cells in core.rows(logs.iterator(chunk_size=2000)):
-            yield writer.writerow(cells)
-
-    name = f"core-lettings-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv"
-    return StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return stream_csv(core.COLUMNS, core.rows(logs.iterator(chunk_size=2000)), bom=True,
+                      filename=f"core-lettings-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.csv")
 
 
 urlpatterns = [
