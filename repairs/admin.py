@@ -245,10 +245,10 @@ class PriorityForm(forms.ModelForm):
 @admin.register(Priority)
 class PriorityAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     form = PriorityForm
-    list_display = ["name", "code", "target", "is_emergency", "active", "order"]
-    list_filter = ["active", "is_emergency"]
+    list_display = ["name", "code", "target", "is_emergency", "void_type", "active", "order"]
+    list_filter = ["active", "is_emergency", "void_type"]
     fieldsets = [
-        (None, {"fields": ["name", "code", "order", "is_emergency", "active"]}),
+        (None, {"fields": ["name", "code", "order", "is_emergency", "active", "void_type"]}),
         ("Target", {"fields": ["target_hours", "target_working_days"],
                     "description": "In hours or in working days, or neither for planned work. "
                                    "A work order keeps the target worked out when it was "

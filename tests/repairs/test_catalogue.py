@@ -176,7 +176,8 @@ def test_a_target_is_in_hours_or_working_days_not_both():
 
 def test_priorities_show_their_target_in_words(admin_client):
     page = admin_client.get("/admin/repairs/priority/").content.decode()
-    for text in ["24 hours", "3 working days", "20 working days", "No target (planned)"]:
+    for text in ["24 hours", "3 working days", "20 working days", "No target (planned)",
+                 "Void works (standard)", "10 working days", "Major works void"]:
         assert text in page
     page = admin_client.get(
         f"/admin/repairs/priority/{Priority.objects.get(code='urgent').pk}/change/")
