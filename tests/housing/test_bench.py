@@ -217,3 +217,42 @@ def test_the_repairs_figures_on_a_small_council():
     raised = orders.filter(description="Bench: renew the tap washer")
     assert raised.count() == 3
     assert min(raised.values_list("reference", flat=True)) > f"WO{3 * homes:06d}"
+
+
+@pytest.mark.django_db
+def test_the_voids_figures_on_a_small_council():
+    """The voids figures over the seed's void history: the KPIs for the last full reporting
+    year (with the rent loss they give, once the homes have their charges), the void page and
+    the worklist as a Lettings Officer, and the Council Tax CSV read whole."""
+    from datetime import date, datetime, time
+
+    from django.utils import timezone
+
+    from housing.seed import TODAY
+    from rents.models import Charge
+    from voids.kpis import summary
+    from voids.models import OccupancyChange
+
+    seed_council(homes=300, seed=2026)
+    assert not Charge.objects.exists()  # the rent run's figure gives them; here the voids' do
+    out = []
+    figures = bench.measure_voids(
+        bench.Bench(database="unused", out=type("Out", (), {"write": out.append})()),
+        pages=6, samples=2, rounds=1)
+
+    assert set(figures) == {"void_kpis_seconds", "void_rent_loss_pence",
+                            "void_rent_loss_percent", "void_page_p95_ms",
+                            "voids_worklist_p95_ms", "council_tax_csv_seconds",
+                            "council_tax_csv_rows"}
+    assert bench._last_reporting_year(TODAY) == (date(2025, 4, 1), date(2026, 3, 31))
+    expected = summary(start=date(2025, 4, 1), until=date(2026, 3, 31), today=TODAY)
+    assert figures["void_rent_loss_pence"] == expected["loss_pence"] > 0
+    assert 0 < figures["void_rent_loss_percent"] == float(expected["loss_percent"]) < 10
+    since = timezone.make_aware(datetime.combine(date(2025, 11, 29), time.min))
+    assert figures["council_tax_csv_rows"] == \
+        OccupancyChange.objects.filter(recorded_at__gte=since).count() > 0
+    assert all(figures[name] > 0 for name in ("void_kpis_seconds", "void_page_p95_ms",
+                                              "voids_worklist_p95_ms",
+                                              "council_tax_csv_seconds"))
+    assert any("/voids/?stage=works" in line for line in out)
+    assert any(line.strip().startswith("KPIs") for line in out)

@@ -25,6 +25,12 @@ repairs home's first page as a Team Leader (`repairs_home_p95_ms`, goal <= 200),
 portal home (`contractor_portal_p95_ms`), the "completed within target" report (TSM RP02) over
 the last year (`rp02_report_seconds`, goal <= 10) and raising an order (`raise_order_p95_ms`).
 
+Voids, over the void history the seed writes (voids.seed): the void KPIs for the last full
+reporting year (`void_kpis_seconds`, with the rent loss they give: `void_rent_loss_pence`,
+`void_rent_loss_percent`), the void page (`void_page_p95_ms`) and the voids worklist
+(`voids_worklist_p95_ms`) as a Lettings Officer, and the Council Tax CSV of a year's occupancy
+changes (`council_tax_csv_seconds`, `council_tax_csv_rows`).
+
 To add a figure, write a function like those below and add it to
 FIGURES after whatever it needs (everything needs `migrate` first, most the seed).
 """
@@ -1248,6 +1254,131 @@ def _get_page(client: Client, path: str) -> None:
     if response.status_code != 200:
         raise CommandError(f"{path} answered {response.status_code}")
 
+
+# --- Voids --------------------------------------------------------------------------------------
+
+VOID_PAGES = 50  # void pages timed, half of them open voids, half let in the last year
+VOIDS_ROUNDS = 3  # the KPIs and the Council Tax CSV: the median of this many runs
+WORKLIST_FILTER = "?stage=works&void_type=standard"
+
+
+def voids_users():
+    """The bench's Lettings and Voids Officer (sees every patch) and Council Tax user."""
+    from django.contrib.auth.models import Group
+
+    from housing import roles
+    from housing.models import User
+
+    made = []
+    for email, last, role in (("bench.lettings@example.invalid", "Lettings",
+                               roles.LETTINGS_OFFICER),
+                              ("bench.council.tax@example.invalid", "Council Tax",
+                               roles.COUNCIL_TAX)):
+        user, _ = User.objects.get_or_create(
+            email=email, defaults={"first_name": "Bench", "last_name": last,
+                                   "kind": User.Kind.STAFF})
+        user.groups.add(Group.objects.get(name=role))
+        made.append(user)
+    return made
+
+
+def _last_reporting_year(today):
+    """(1 April, 31 March) of the last reporting year that ended before `today`."""
+    from datetime import timedelta
+
+    from housing.reporting import reporting_year_start
+
+    this_year = reporting_year_start(today)
+    return this_year.replace(year=this_year.year - 1), this_year - timedelta(days=1)
+
+
+def measure_voids(bench: Bench, *, pages: int = VOID_PAGES, samples: int = REPAIRS_SAMPLES,
+                  rounds: int = VOIDS_ROUNDS) -> dict[str, float]:
+    """Over the seeded council's void history (voids.seed): the void KPIs (voids.kpis.summary:
+    relet times, rent loss and its share of the rent roll, open voids by stage and age) for
+    the last full reporting year and as of the seed's today, for every home (no user), the
+    median of `rounds` (`void_kpis_seconds`), with the rent loss it gives
+    (`void_rent_loss_pence`, `void_rent_loss_percent`); the void page for `pages` voids, half
+    open and half let in the last year, one request each after a warm-up, as a Lettings
+    Officer (`void_page_p95_ms`); the voids worklist, its first page and a filtered one
+    (`voids_worklist_p95_ms`, `samples` requests each); and the Council Tax CSV of every
+    occupancy change recorded in the last year, fetched whole as the billing system's login
+    (`council_tax_csv_seconds`, the median of `rounds`, and `council_tax_csv_rows`). Rent
+    loss needs the homes' charges: measure_rent_run gives every home them (rents.demo); if
+    none are there yet they are given here the same way."""
+    from housing.seed import TODAY
+    from rents.demo import seed_rent
+    from rents.models import Charge
+    from voids.kpis import summary
+    from voids.models import VoidPeriod
+
+    if not Charge.objects.filter(charge_type__code="rent").exists():
+        seed_rent()
+        bench.say("gave the homes their rent charges (rents.demo.seed_rent)")
+    lettings, council_tax = voids_users()
+    start, until = _last_reporting_year(TODAY)
+    times, figures = [], None
+    for _ in range(rounds):
+        started = time.perf_counter()
+        figures = summary(start=start, until=until, today=TODAY, user=None)
+        times.append(time.perf_counter() - started)
+    relet = figures["relet"][-1]
+    bench.say(f"KPIs {start:%d %b %Y} to {until:%d %b %Y}: {relet['lettings']:,} lettings, "
+              f"{relet['average']} days on average; rent lost {figures['loss_pence']:,}p of "
+              f"{figures['roll_pence']:,}p ({figures['loss_percent']}%) on "
+              f"{figures['voids_with_loss']:,} voids; {figures['open']['total']:,} open voids")
+
+    rng = random.Random(QUERY_SEED)
+    open_voids = VoidPeriod.objects.filter(let_date__isnull=True)
+    let_voids = VoidPeriod.objects.filter(let_date__gt=TODAY.replace(year=TODAY.year - 1))
+    half = pages // 2
+    chosen = [void.pk for void in _sample(open_voids, half, rng) + _sample(let_voids,
+                                                                           pages - half, rng)]
+    rng.shuffle(chosen)
+    client = Client()
+    client.force_login(lettings)
+    for pk in chosen[:3]:  # warm up
+        _get_page(client, f"/voids/{pk}/")
+    page_times = []
+    for pk in chosen:
+        started = time.perf_counter()
+        _get_page(client, f"/voids/{pk}/")
+        page_times.append(time.perf_counter() - started)
+    bench.say(f"/voids/<pk>/ over {len(chosen)} voids: p50 {p50_ms(page_times):.1f} ms, "
+              f"max {max(page_times) * 1000:.1f} ms")
+    worklist = (_page_samples(bench, lettings, "/voids/", samples)
+                + _page_samples(bench, lettings, f"/voids/{WORKLIST_FILTER}", samples))
+
+    since = TODAY.replace(year=TODAY.year - 1)
+    client = Client()
+    client.force_login(council_tax)
+    csv_times, rows = [], 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        rows = _council_tax_rows(client, f"/voids/council-tax/changes.csv?since={since}")
+        csv_times.append(time.perf_counter() - started)
+    bench.say(f"Council Tax CSV since {since}: {rows:,} changes")
+    return {"void_kpis_seconds": round(statistics.median(times), 3),
+            "void_rent_loss_pence": figures["loss_pence"],
+            "void_rent_loss_percent": (float(figures["loss_percent"])
+                                       if figures["loss_percent"] is not None else None),
+            "void_page_p95_ms": round(p95_ms(page_times), 2),
+            "voids_worklist_p95_ms": round(p95_ms(worklist), 2),
+            "council_tax_csv_seconds": round(statistics.median(csv_times), 2),
+            "council_tax_csv_rows": rows}
+
+
+def _council_tax_rows(client: Client, path: str) -> int:
+    """GET the Council Tax CSV and read it to the end, as the billing system does: the
+    changes in it (its lines less the header)."""
+    response = client.get(path)
+    if response.status_code != 200:
+        raise CommandError(f"{path} answered {response.status_code}")
+    chunks = response.streaming_content if response.streaming else [response.content]
+    lines = sum(chunk.count(b"\n") for chunk in chunks)
+    return lines - 1
+
+
 FIGURES: list[Callable[[Bench], dict[str, float]]] = [
     measure_migrate,
     measure_seed,  # BENCH_HOMES homes (100,000 unless set)
@@ -1259,6 +1390,7 @@ FIGURES: list[Callable[[Bench], dict[str, float]]] = [
     measure_payment_import,
     load_repairs,  # ORDERS_PER_HOME work orders a home over REPAIRS_YEARS years
     measure_repairs,
+    measure_voids,  # over the seed's void history, with the rent run's charges
     measure_healthz,
 ]
 

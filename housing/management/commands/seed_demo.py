@@ -39,6 +39,9 @@ class Command(BaseCommand):
                 from repairs.demo import seed_repairs
 
                 seed_repairs()
+                from voids.demo import seed_voids
+
+                seed_voids()
             self.stdout.write(self.style.SUCCESS(
                 f"Loaded the demo council: {counts['homes']:,} homes, {counts['people']:,} "
                 f"people and {counts['tenancies']:,} tenancies in {counts['seconds']} s."
