@@ -170,3 +170,24 @@ def test_council_tax_cannot_act_on_a_void(client_for, council_tax, let_again):
     path = reverse("tenancies:sign-up") + f"?property={void.property_id}"
     assert client.get(path).status_code == 403
     assert client.post(path, {}).status_code == 403
+
+
+def test_a_billing_program_signs_in_as_council_tax_and_fetches_the_csv(let_again, council_tax,
+                                                                       password):
+    """What docs/voids.md tells the billing system to do: fetch the sign-in page for its CSRF
+    cookie, post the Council Tax user's email and password with it, then get the CSV with the
+    session cookie: CSRF checks on, as in production."""
+    from django.test import Client
+
+    program = Client(enforce_csrf_checks=True)
+    assert program.get(CSV + "?since=2026-11-01").status_code == 302  # not signed in yet
+    program.get(reverse("account_login"))
+    token = program.cookies["csrftoken"].value
+    signed_in = program.post(reverse("account_login"), {
+        "login": council_tax.email, "password": password, "csrfmiddlewaretoken": token})
+    assert signed_in.status_code == 302
+    response = program.get(CSV + "?since=2026-11-01")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:4] == ["UPRN", "Address", "Event", "Date"]
+    assert [row[2:4] for row in rows[1:]] == [["Void from", "2026-11-30"],
+                                             ["Let from", "2026-12-09"]]
