@@ -243,11 +243,17 @@ def ready(request, pk: int):
             form.add_service_errors(error)
         else:
             messages.success(request, f"{void.property.short_address} is ready to let. "
-                                      f"Record the offer below.")
+                                      f"Record the offer when it is made.")
             return redirect("voids:detail", pk=void.pk)
+    missing = [] if blocked else services.what_is_missing(void)
     return render(request, "voids/ready.html", {
         "void": void, "home": void.property, "form": form, "blocked": blocked,
-        "missing": [] if blocked else services.what_is_missing(void)})
+        "missing": missing,
+        # What is still to do, to link each thing to where it is done.
+        "open_orders": services.open_orders(void) if missing else [],
+        "missing_checks": [label[0].lower() + label[1:]
+                           for label in services.missing_checks(void)] if missing else [],
+        "can_see_orders": user.has_perm(queries.VIEW_ORDER)})
 
 
 urlpatterns = [
