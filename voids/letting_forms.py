@@ -73,8 +73,7 @@ class SinceForm(forms.Form):
     """The Council Tax list's date: changes recorded on or after it."""
 
     since = _date_field("Changes recorded since", missing="Enter the date to list changes from.",
-                        help_text="Changes recorded on or after this date. For example, "
-                                  "2026-11-01.")
+                        help_text="Changes recorded on or after this date.")
 
     def __init__(self, *args, today: date, **kwargs):
         self.today = today
