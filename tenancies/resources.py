@@ -452,6 +452,11 @@ class TenancyResource(CouncilResource):
         from rents.services import open_missing_rent_accounts
 
         open_missing_rent_accounts()  # every tenancy has its rent account, as at sign-up
+        from voids.services import close_voids_let_by_import
+
+        # A file that ends a tenancy and lets the home again: the ending opened the void
+        # (row by row), and the new tenancy closes it, as a sign-up would.
+        close_voids_let_by_import(list(tenancies), by=self.user, at=self.at)
         # A live tenancy makes its home rented; an ended one leaves the home as it is. (Read
         # afresh: a tenancy ended by this file has just made its home void.)
         homes = list(Property.objects.filter(pk__in=let).exclude(tenure=Property.Tenure.RENTED))

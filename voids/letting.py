@@ -100,8 +100,9 @@ def record_offer(*, void_id: int, applicant_name: str, applicant_reference: str 
         errors["applicant_name"] = "Enter the applicant's name in 120 characters or fewer."
     if len(reference) > Offer._meta.get_field("applicant_reference").max_length:
         errors["applicant_reference"] = "Enter the applicant's reference in 30 characters or fewer."
+    ready_on = void.ready_on or void.start_date
     _check_date(errors, "offered_on", offered_on, today=timezone.localdate(at),
-                after=void.start_date, after_what="the home became void", what="of the offer")
+                after=ready_on, after_what="the home was ready to let", what="of the offer")
     if errors:
         raise ValidationError(errors)
     offer = Offer.objects.create(void=void, applicant_name=name, applicant_reference=reference,

@@ -35,7 +35,7 @@ INSERT INTO voids_voidperiod (reference, property_id, previous_tenancy_id, new_t
 SELECT 'V' || lpad(nextval('voids_void_ref')::text, 6, '0'), s.property_id, s.id, s.next_id,
        s.end_reason, s.end_date + 1, s.end_date, s.void_type, st.stage,
        CASE WHEN st.stage <> 'keys_in' THEN st.inspected END,
-       CASE WHEN st.stage IN ('ready', 'offered', 'let')
+       CASE WHEN st.stage IN ('ready', 'let')
             THEN GREATEST(st.inspected, COALESCE(s.next_start, %(today)s::date) - 7) END,
        s.next_start, %(at)s
 FROM shaped s
@@ -44,8 +44,7 @@ CROSS JOIN LATERAL (
               WHEN s.age <= 7 THEN 'keys_in'
               WHEN s.age <= 14 THEN 'inspection'
               WHEN s.age <= 42 THEN 'works'
-              WHEN s.age <= 56 THEN 'ready'
-              ELSE 'offered' END AS stage,
+              ELSE 'ready' END AS stage,  -- an offer needs an applicant: none is seeded
          -- inspected within five days of the keys, and never after the new tenancy began
          LEAST(s.end_date + LEAST(5, s.age), COALESCE(s.next_start, s.end_date + 5))
            AS inspected

@@ -113,6 +113,9 @@ def record_void(*, property_id: int, start_date: date, reason: str, by: User,
         raise ValidationError("Choose the home that is void.")
     if home.kind != Property.Kind.DWELLING:
         raise ValidationError(f"{home} is a {home.get_kind_display().lower()}, not a home.")
+    if home.tenure not in (Property.Tenure.VOID, Property.Tenure.RENTED):
+        raise ValidationError(f"{home} is {home.get_tenure_display().lower()}: only a council "
+                              f"home let on tenancies can be void.")
     if reason not in VoidPeriod.VacancyReason.values:
         raise ValidationError({"reason": "Select why the home is void."})
     if start_date > timezone.localdate(at):
@@ -250,6 +253,24 @@ def weekly_charges(home_id: int, on: date) -> tuple[int, int]:
     return rent, service
 
 
+def close_voids_let_by_import(tenancies: list[Tenancy], *, by: User | None,
+                              at: datetime) -> int:
+    """An import's new tenancies let the homes whose voids are open (a file that ends one
+    tenancy and lets the home to the next; its ending opened the void first). Each open void is
+    closed by the earliest imported tenancy starting in it, as a sign-up would close it."""
+    homes = {tenancy.property_id for tenancy in tenancies}
+    voids = {void.property_id: void for void in VoidPeriod.objects.select_for_update(
+        of=("self",)).select_related("property", "previous_tenancy").filter(
+        property_id__in=homes, let_date__isnull=True)}
+    closed = 0
+    for tenancy in sorted(tenancies, key=lambda t: t.start_date):
+        void = voids.get(tenancy.property_id)
+        if void is not None and void.let_date is None and tenancy.start_date >= void.start_date:
+            _let(void, tenancy, by=by, at=at, offers=void.offers.count())
+            closed += 1
+    return closed
+
+
 def write_letting_log(*, void: VoidPeriod, tenancy: Tenancy, offers: int,
                       at: datetime) -> LettingLog:
     home = void.property
@@ -260,8 +281,9 @@ def write_letting_log(*, void: VoidPeriod, tenancy: Tenancy, offers: int,
         tenancy_type=tenancy.tenancy_type, start_date=tenancy.start_date,
         weekly_rent_pence=rent, weekly_service_pence=service,
         vacancy_reason=void.vacancy_reason,
-        void_date=(void.previous_tenancy.end_date if void.previous_tenancy_id
-                   else void.start_date),
+        # the day before the first void day: the old tenancy's last, or the day before a
+        # void recorded by hand, so that void date + days to relet = relet date
+        void_date=void.start_date - timedelta(days=1),
         relet_date=tenancy.start_date, times_offered=offers, void_type=void.void_type,
         created_at=at)
 

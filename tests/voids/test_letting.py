@@ -108,8 +108,9 @@ def test_a_second_offer_is_refused_while_one_is_open(void, make_ready, lettings_
     ("", OFFERED, "applicant_name", "Enter the applicant's name."),
     ("Mrs Jane Smith", date(2026, 12, 10), "offered_on",
      "The date of the offer must be today or in the past."),
-    ("Mrs Jane Smith", date(2026, 11, 29), "offered_on",
-     "The date of the offer cannot be before the home became void (30 November 2026)."),
+    # make_ready: ready to let on 2 December 2026; an offer before then is a mistake
+    ("Mrs Jane Smith", date(2026, 12, 1), "offered_on",
+     "The date of the offer cannot be before the home was ready to let (2 December 2026)."),
     ("Mrs Jane Smith", None, "offered_on", "Enter the date of the offer."),
 ])
 def test_an_offer_needs_a_name_and_a_date_in_the_void(void, make_ready, lettings_officer, name,

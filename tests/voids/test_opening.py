@@ -94,6 +94,35 @@ def test_the_tenancy_import_ending_a_tenancy_opens_one_void(north):
     assert VoidPeriod.objects.count() == 1 and OccupancyChange.objects.count() == 1
 
 
+def test_a_tenancy_import_that_ends_one_tenancy_and_lets_to_the_next_closes_the_void(north):
+    """The ending (read row by row) opens the void; the new tenancy (written after every row
+    is read) closes it, as a sign-up would: let, Council Tax told, a CORE record."""
+    home = PropertyFactory(uprn="100040212346", patch=north, tenure="void")
+    PersonFactory(first_name="Jane", last_name="Smith", date_of_birth=date(1980, 5, 17))
+    PersonFactory(first_name="Omar", last_name="Reid", date_of_birth=date(1975, 2, 3))
+    jane, omar = "Jane,Smith,1980-05-17,,,", "Omar,Reid,1975-02-03,,,"
+    run_import(f"T0100003,100040212346,secure,2009-08-03,,,{jane}")
+    run_import(f"T0100003,100040212346,secure,2009-08-03,2026-11-29,notice,{jane}",
+               f"T0100004,100040212346,secure,2026-12-07,,,{omar}")
+    void = VoidPeriod.objects.get(property=home)
+    new = Tenancy.objects.get(reference="T0100004")
+    assert (void.stage, void.let_date, void.new_tenancy) == (Stage.LET, date(2026, 12, 7), new)
+    assert sorted(OccupancyChange.objects.filter(property=home).values_list("event", "date")) \
+        == [("let", date(2026, 12, 7)), ("void", date(2026, 11, 30))]
+    assert void.letting.relet_date == date(2026, 12, 7)
+    assert void.letting.void_date == date(2026, 11, 29)
+    home.refresh_from_db()
+    assert home.tenure == Property.Tenure.RENTED
+
+
+def test_a_sold_home_cannot_be_recorded_void(north, lettings_officer):
+    home = PropertyFactory(patch=north, tenure="sold", address_line_1="3 Sold Row")
+    with pytest.raises(ValidationError, match="only a council home let on tenancies"):
+        services.record_void(property_id=home.pk, start_date=date(2026, 12, 1),
+                             reason="other", by=lettings_officer, at=AT)
+    assert not VoidPeriod.objects.filter(property=home).exists()
+
+
 # --- Refusals ---------------------------------------------------------------------------------
 
 
