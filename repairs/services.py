@@ -314,12 +314,14 @@ def _limit_text(user: User) -> str:
 
 @transaction.atomic
 def raise_order(*, request_id: int, contractor_id: int | None, trade_id: int | None,
-                description: str, lines, parent_id: int | None = None, by: User,
-                at: datetime) -> WorkOrder:
+                description: str, lines, parent_id: int | None = None,
+                priority_id: int | None = None, by: User, at: datetime) -> WorkOrder:
     """Raise a work order on a repair request, to a contractor whose contract in force covers
     the trade and the home's patch. Each line is the SOR version in force today at the
     contract's price (or the SOR's). Within the raiser's spend limit it is approved and
-    issued at once; over it, it waits for approval. `parent_id`: the order it follows on."""
+    issued at once; over it, it waits for approval. `parent_id`: the order it follows on.
+    `priority_id`: the order's priority (and so its target) when it is not the request's: void
+    works raised after a later inspection changed the void's type (voids.works)."""
     today = _local_day(at)
     request = (RepairRequest.objects.select_for_update(of=("self",))
                .select_related("property__patch", "priority").get(pk=request_id))
@@ -362,10 +364,12 @@ def raise_order(*, request_id: int, contractor_id: int | None, trade_id: int | N
     if errors:
         raise ValidationError(errors)
     total = sum(line["value_pence"] for line in priced)
-    target_at, target_date = workflow.target_for(request.priority, at=at)
+    priority = (Priority.objects.get(pk=priority_id) if priority_id
+                else request.priority)
+    target_at, target_date = workflow.target_for(priority, at=at)
     order = WorkOrder.objects.create(
         reference=workflow.next_reference("WO"), request=request, property=request.property,
-        contractor=contractor, contract=contract, trade=trade, priority=request.priority,
+        contractor=contractor, contract=contract, trade=trade, priority=priority,
         status=Status.RAISED, description=description, value_pence=total,
         target_at=target_at, target_date=target_date, parent=parent, raised_by=by,
         raised_at=at)

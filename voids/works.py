@@ -13,10 +13,9 @@ Void works and their priority. The first inspection that ticks checklist lines r
 void's repair request (repairs.services.raise_request, channel "inspection", location "whole
 home") at the priority for the void type (repairs.Priority with `void_type`: standard voids
 in 10 working days, major works voids in 30). Orders take their priority, and so their target
-date, from the request (repairs.services.raise_order), and the request's priority is set once,
-when it is raised: a later inspection that changes the void type changes the void's type (and
-so its KPIs) but orders raised after it keep the request's priority. The history of a request
-is not rewritten, and repairs.services has no service to change a request's priority.
+date, from the void's type when they are raised (repairs.services.raise_order's
+`priority_id`): a later inspection that changes the void type gives the orders raised with it
+the new type's target, and the orders raised before keep theirs.
 
 One order per trade. The ticked lines are grouped by the trade of their SOR code (the version
 in force on the day), and each trade gets one order "Void works: <labels>" to the chosen
@@ -184,7 +183,7 @@ def record_inspection(*, void_id: int, inspected_on: date | None, void_type: str
         elif not contractor.active:
             errors["contractor"] = [f"{contractor.name} is no longer used: select another."]
     priority = None
-    if priced and "void_type" not in errors and void.repair_request_id is None:
+    if priced and "void_type" not in errors:
         priority = Priority.objects.filter(void_type=void_type, active=True).first()
         if priority is None:
             errors.setdefault(NON_FIELD_ERRORS, []).append(
@@ -251,7 +250,7 @@ def _raise_works(void: VoidPeriod, groups, *, contractor: Contractor | None,
             orders.append(repairs_services.raise_order(
                 request_id=void.repair_request_id, contractor_id=contractor.pk,
                 trade_id=trade.pk, description=f"Void works: {labels}",
-                lines=_order_lines(group), by=by, at=at))
+                lines=_order_lines(group), priority_id=priority.pk, by=by, at=at))
         except ValidationError as error:
             # The whole inspection is refused (this transaction rolls back the orders raised
             # for the trades before), naming the trade.

@@ -90,6 +90,21 @@ def test_a_major_works_void_gets_thirty_working_days(void, repairs_officer, void
     assert order.target_date == date(2027, 1, 25) == add_working_days(TODAY, 30)
 
 
+def test_a_later_inspection_that_finds_major_works_gives_its_orders_the_major_target(
+        void, repairs_officer, voids_contractor):
+    first = inspect(void, repairs_officer, voids_contractor, "VO100").orders[0]
+    second = inspect(void, repairs_officer, voids_contractor, "PS500", void_type="major")
+    first.refresh_from_db()
+    assert (first.priority.code, first.target_date) == ("void_standard",
+                                                       add_working_days(TODAY, 10))
+    second = second.orders[0]
+    assert (second.priority.code, second.target_date) == ("void_major",
+                                                         add_working_days(TODAY, 30))
+    assert second.request_id == first.request_id  # one repair request for the void's works
+    void.refresh_from_db()
+    assert void.void_type == "major"
+
+
 def test_an_inspection_without_works_moves_only_to_inspection(void, repairs_officer):
     inspect(void, repairs_officer, None)
     void.refresh_from_db()
